@@ -1,0 +1,1 @@
+"""I/O of Credit Guard: ERP adapters, sync, store, write-back and the command line."""

@@ -1,0 +1,1 @@
+"""Canonical models of Credit Guard and the ERP field mappings that feed them."""

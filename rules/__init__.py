@@ -1,0 +1,1 @@
+"""The policy language: facts, rule loader, compiler, engines and the built-in policies."""
