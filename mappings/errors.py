@@ -7,6 +7,7 @@
      │    ├── MappingError   a mapping names a field or converter that does not exist
      │    ├── ConfigError    the config file or the ERP connection settings are wrong
      │    └── ErpRefused     the ERP refused a request (access, a UserError on a record)
+     │         └── ErpWarning a warning the ERP asks to confirm first (Tryton UserWarning; `name`)
      └── TransientError      retry later: the ERP or a network peer is unreachable or busy
 """
 
@@ -57,3 +58,11 @@ class ErpRefused(BadInput):
 
 class TransientError(CreditGuardError):
     """The ERP or a peer is unreachable, down or busy: retry the cycle later."""
+
+
+class ErpWarning(ErpRefused):
+    """The ERP refused with a warning a privileged user may skip; `name` identifies it (Tryton UserWarning)."""
+
+    def __init__(self, message, *, name, where=None, hint=None):
+        self.name = name
+        super().__init__(message, where=where, hint=hint)
