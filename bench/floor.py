@@ -25,18 +25,18 @@ COVERED = {"approved", "partial"}
 REQUESTABLE = {"none", "approved", "partial", "expired"}
 REFUSED = {"refused", "cancelled", "expired"}
 
-# rule id -> DESIGN.md §6 row; change here if the engine's seed-default names them otherwise
+# rule ids as in rules/policies/seed-default.yaml, one per row of the DESIGN.md §6 table
 CREDIT_LIMIT_EXCEEDED = "credit_limit.exceeded"        # hold
 CREDIT_LIMIT_NEAR = "credit_limit.near"                # flag
-OVERDUE = "overdue.late"                               # flag
+OVERDUE = "overdue.flag"                               # flag
 EXTENSION_EXCEEDED = "overdue.extension_exceeded"      # hold
 OVERDUE_TO_DECLARE = "insurer.overdue_to_declare"      # notify
 COVER_EXCEEDED = "insurer.cover_exceeded"              # request_limit + flag
 COVER_REFUSED = "insurer.cover_refused"                # hold
 TERMS_BEYOND_POLICY = "insurer.terms_beyond_policy"    # flag
-COUNTRY_HIGH = "country_risk.high"                     # hold  (grade >= 7)
-COUNTRY_ELEVATED = "country_risk.elevated"             # flag  (5 <= grade < 7)
-RELEASE = "release"                                    # release
+COUNTRY_HIGH = "country.high_risk"                     # hold  (grade >= 7)
+COUNTRY_ELEVATED = "country.elevated_risk"             # flag  (5 <= grade < 7)
+RELEASE = "hold.release"                               # release
 
 
 class SnapshotError(Exception):
