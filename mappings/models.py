@@ -1,0 +1,104 @@
+"""The canonical, ERP-neutral models: the snapshot contract v1 of DESIGN.md §4."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.dataclasses import dataclass
+
+SNAPSHOT_FORMAT = "creditguard-snapshot/1"
+
+Money = Annotated[Decimal, Field(allow_inf_nan=False)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+RecordId = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Days = Annotated[int, Field(ge=0)]
+
+CoverStatus = Literal["approved", "partial", "pending", "refused", "cancelled", "expired"]
+InvoiceKind = Literal["invoice", "credit_note"]
+InvoiceState = Literal["draft", "posted", "cancelled"]
+OrderState = Literal["quotation", "confirmed", "done", "cancelled"]
+
+_STRICT = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+class Company(BaseModel):
+    model_config = _STRICT
+    name: str
+    currency: Currency
+
+
+class PolicyTerms(BaseModel):
+    """Conditions of the trade-credit insurance policy the company holds."""
+    model_config = _STRICT
+    insurer: Optional[str] = None
+    max_credit_period_days: Days
+    max_extension_days: Days
+    overdue_notification_days: Days
+    discretionary_limit: Money = Decimal(0)
+    insured_percent: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(90)
+
+
+class InsurerCover(BaseModel):
+    """The credit limit an insurer grants on one buyer."""
+    model_config = _STRICT
+    amount: Money
+    currency: Currency
+    status: CoverStatus
+    valid_until: Optional[dt.date] = None
+    request_pending: bool = False
+
+
+class Customer(BaseModel):
+    model_config = _STRICT
+    id: RecordId
+    name: str
+    country: Optional[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = None
+    credit_limit: Optional[Money] = None
+    payment_term_days: Optional[Days] = None
+    on_hold: bool = False
+    insurer_cover: Optional[InsurerCover] = None
+
+
+# Invoices and orders come by the million: slotted pydantic dataclasses keep them small.
+@dataclass(slots=True, frozen=True, config=_STRICT)
+class Invoice:
+    id: RecordId
+    customer_id: RecordId
+    kind: InvoiceKind
+    state: InvoiceState
+    currency: Currency
+    amount_total: Money
+    amount_residual: Money
+    due_date: Optional[dt.date] = None
+    invoice_date: Optional[dt.date] = None
+    number: Optional[str] = None
+    disputed: bool = False
+
+
+@dataclass(slots=True, frozen=True, config=_STRICT)
+class SaleOrder:
+    id: RecordId
+    customer_id: RecordId
+    state: OrderState
+    currency: Currency
+    amount_total: Money
+    amount_to_invoice: Money
+    date_order: Optional[dt.date] = None
+    number: Optional[str] = None
+    payment_term_days: Optional[Days] = None
+
+
+class Snapshot(BaseModel):
+    """One company's receivables, orders and covers on one date."""
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["creditguard-snapshot/1"] = SNAPSHOT_FORMAT
+    as_of: dt.date
+    company: Company
+    fx_rates: dict[Currency, Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]] = {}
+    policy_terms: Optional[PolicyTerms] = None
+    country_risk: dict[str, Annotated[int, Field(ge=0, le=7)]] = {}
+    customers: list[Customer]
+    invoices: list[Invoice] = []
+    orders: list[SaleOrder] = []

@@ -1,0 +1,87 @@
+"""The durable-rules engine: the only module that imports `durable`.
+
+Driven as reference/durable_rules.md recommends: one long-lived C ruleset per policy, no Host, no
+callbacks; one customer at a time asserted as a single flat fact of floats in a fixed session,
+the fired rules read from the engine's action queue, then the fact retracted."""
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+from .compiler import MARKER, ZERO, compile_ruleset, set_flag
+from .facts import FACTS
+
+try:
+    import durable_rules_engine as _engine
+    IMPORT_ERROR = None
+except ImportError as exc:  # e.g. Python 3.13, where 2.0.28 does not import
+    _engine = None
+    IMPORT_ERROR = exc
+
+_SID = "cg"
+_names = itertools.count(1)
+
+
+class EngineError(RuntimeError):
+    """durable-rules answered in a way it should not: a bug, never bad input."""
+
+
+def available() -> bool:
+    return _engine is not None
+
+
+class DurableEngine:
+    name = "durable"
+
+    def __init__(self, policy):
+        if _engine is None:
+            raise EngineError(f"durable-rules cannot run here: {IMPORT_ERROR}")
+        self.ruleset = compile_ruleset(policy)
+        self.nullable = {n for n, spec in FACTS.items() if spec.nullable and n not in policy.defaults}
+        self.handle = _engine.create_ruleset(f"creditguard_{next(_names)}", json.dumps(self.ruleset))
+        self._index = {name: int(name[1:]) for name in self.ruleset}
+
+    def fired(self, view: dict) -> list[int]:
+        """Indexes of the rules whose condition holds for one customer's numeric view."""
+        fact = self.to_fact(view)
+        code, state = _engine.assert_fact(self.handle, json.dumps(fact))
+        if code == 1:        # no pattern matched: the engine did not keep the fact
+            return []
+        if code != 0:
+            raise EngineError(f"durable-rules refused a customer fact (code {code})")
+        fired = set()
+        try:
+            result = _engine.start_action_for_state(self.handle, state)
+            while result:
+                message = result[1] if isinstance(result, tuple) else result
+                fired.update(self._index[name] for name in json.loads(message))   # $or may fire twice
+                result = _engine.complete_and_start_action(self.handle, state)
+        finally:
+            code, _ = _engine.retract_fact(self.handle, json.dumps({"sid": _SID, "id": "c"}))
+        if code != 0:
+            raise EngineError(f"durable-rules could not retract a customer fact (code {code})")
+        return sorted(fired)
+
+    def to_fact(self, view: dict) -> dict:
+        """The flat, all-float fact the ruleset expects; refuses anything else."""
+        fact = {"sid": _SID, "id": "c", MARKER: 1.0, ZERO: 0.0}
+        for name, spec in FACTS.items():
+            if spec.type == "date":
+                continue
+            value = view[name]
+            if name in self.nullable:
+                fact[set_flag(name)] = 0.0 if value is None else 1.0
+            elif value is None:
+                raise EngineError(f"fact {name} is absent and the policy gives no default")
+            if spec.type == "status":
+                if not isinstance(value, str):
+                    raise EngineError(f"fact {name} must be text, got {value!r}")
+            elif spec.type == "bool":
+                value = 1.0 if value else 0.0
+            else:
+                value = 0.0 if value is None else value
+                if not isinstance(value, float) or not math.isfinite(value):
+                    raise EngineError(f"fact {name} must be a finite float, got {value!r}")
+            fact[name] = value
+        return fact
