@@ -1,0 +1,11 @@
+# This file is part of Credit Guard.  Licensed under the LGPL-3.0-or-later.
+from trytond.modules.account_credit_limit.exceptions import (
+    CreditLimitError, CreditLimitWarning)
+
+
+class CreditHoldError(CreditLimitError):
+    pass
+
+
+class CreditHoldWarning(CreditLimitWarning):
+    pass

@@ -1,0 +1,71 @@
+# This file is part of Credit Guard.  Licensed under the LGPL-3.0-or-later.
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+from .exceptions import CreditHoldError, CreditHoldWarning
+
+COVER_STATUSES = [
+    (None, ""),
+    ('approved', "Approved"),
+    ('partial', "Partial"),
+    ('pending', "Pending"),
+    ('refused', "Refused"),
+    ('cancelled', "Cancelled"),
+    ('expired', "Expired"),
+    ]
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    creditguard_hold = fields.Boolean(
+        "On Credit Hold", help="Sales to this party cannot be confirmed.")
+    creditguard_hold_reason = fields.Text("Hold Reason")
+    creditguard_hold_since = fields.DateTime("On Hold Since")
+    creditguard_hold_rule = fields.Char(
+        "Hold Rule", help="The Credit Guard rule that placed the hold.")
+    insurer_cover_amount = fields.Numeric("Insurer Cover", digits=(16, 2))
+    insurer_cover_status = fields.Selection(
+        COVER_STATUSES, "Insurer Cover Status")
+    insurer_cover_valid_until = fields.Date("Insurer Cover Valid Until")
+    insurer_cover_request_pending = fields.Boolean(
+        "Insurer Cover Request Pending")
+
+    def check_credit_limit(self, amount, company, origin=None):
+        # before super(): a hold refuses whatever the amount, even <= 0
+        if self.creditguard_hold:
+            self.check_creditguard_hold(origin)
+        super().check_credit_limit(amount, company, origin=origin)
+
+    def check_creditguard_hold(self, origin=None):
+        "Refuse for ordinary users, warn those who may override credit limits"
+        Warning = Pool().get('res.user.warning')
+        message = gettext('creditguard.msg_party_on_hold',
+            party=self.rec_name,
+            reason=(self.creditguard_hold_reason
+                or gettext('creditguard.msg_party_on_hold_no_reason')))
+        if not self._may_override_credit_limit(origin):
+            raise CreditHoldError(message)
+        warning_name = Warning.format(
+            'creditguard_hold', [origin] if origin else [])
+        if Warning.check(warning_name):
+            raise CreditHoldWarning(warning_name, message)
+
+    @staticmethod
+    def _may_override_credit_limit(origin):
+        "The rule of account_credit_limit: its group or an administrator"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        Group = pool.get('res.group')
+        transaction = Transaction()
+        user_id = transaction.user or transaction.context.get('user', 0)
+        if not user_id:
+            return True
+        group = Group(ModelData.get_id(
+                'account_credit_limit', 'group_credit_limit'))
+        user = User(user_id)
+        return bool(origin) and (
+            group in user.groups or User.is_administrator(user_id))
