@@ -40,7 +40,7 @@ def decision_json(decision) -> dict:
 
 def write_table(results, policy, as_of, out) -> dict:
     """One block per customer: id, name, status and the reasons; returns the count per status."""
-    width = max(60, min(shutil.get_terminal_size((100, 20)).columns, 140))
+    width = max(60, min(shutil.get_terminal_size((100, 20)).columns, 140)) if out.isatty() else 10_000
     counts = {"hold": 0, "flag": 0, "ok": 0}
     out.write(f"Policy {policy.name} v{policy.version}, as of {as_of.isoformat()}\n\n")
     out.write(f"{'CUSTOMER':<28} {'STATUS':<6}  REASONS\n")

@@ -8,6 +8,9 @@ comparison (`L op R` with no bare fact on either side becomes `cg_zero op' L - R
 pattern starts with `cg_fact == 1.0` so the engine's own state object never matches."""
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 from . import expr
 from .facts import FACTS
 
@@ -29,7 +32,7 @@ def compile_ruleset(policy) -> dict:
         cond = _Lowering(policy.params, nullable).lower(rule.when, negate=False)
         if cond is FALSE:
             continue
-        pattern = {MARKER: 1.0} if cond is TRUE else {"$and": [{MARKER: 1.0}, cond]}
+        pattern = _junction("$and", [{MARKER: 1.0}, cond])
         ruleset[f"r{i}"] = {"all": [{"m": pattern}]}
     return ruleset
 
@@ -138,8 +141,29 @@ def _junction(key, items):
     for item in items:
         if item is absorbing:
             return absorbing
-        if item is not (not absorbing):
+        if isinstance(item, dict) and list(item) == [key]:
+            kept.extend(item[key])                            # (a and b) and c == a and b and c
+        elif item is not (not absorbing):
             kept.append(item)
     if not kept:
         return not absorbing
     return kept[0] if len(kept) == 1 else {key: kept}
+
+
+def to_json(value) -> str:
+    """JSON text the engine parses exactly: its parser has no exponents, so floats are written in
+    full positional notation (the shortest digits that read back as the same float)."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        text = repr(value)
+        if "e" in text or "E" in text:
+            text = format(Decimal(text), "f")
+        return text if "." in text else text + ".0"
+    if isinstance(value, (int, str)):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{to_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(to_json(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} for the engine")

@@ -9,7 +9,7 @@ import itertools
 import json
 import math
 
-from .compiler import MARKER, ZERO, compile_ruleset, set_flag
+from .compiler import MARKER, ZERO, compile_ruleset, set_flag, to_json
 from .facts import FACTS
 
 try:
@@ -39,13 +39,13 @@ class DurableEngine:
             raise EngineError(f"durable-rules cannot run here: {IMPORT_ERROR}")
         self.ruleset = compile_ruleset(policy)
         self.nullable = {n for n, spec in FACTS.items() if spec.nullable and n not in policy.defaults}
-        self.handle = _engine.create_ruleset(f"creditguard_{next(_names)}", json.dumps(self.ruleset))
+        self.handle = _engine.create_ruleset(f"creditguard_{next(_names)}", to_json(self.ruleset))
         self._index = {name: int(name[1:]) for name in self.ruleset}
 
     def fired(self, view: dict) -> list[int]:
         """Indexes of the rules whose condition holds for one customer's numeric view."""
         fact = self.to_fact(view)
-        code, state = _engine.assert_fact(self.handle, json.dumps(fact))
+        code, state = _engine.assert_fact(self.handle, to_json(fact))
         if code == 1:        # no pattern matched: the engine did not keep the fact
             return []
         if code != 0:

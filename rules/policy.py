@@ -122,13 +122,14 @@ class _Checker:
         defaults = self._defaults(top.defaults)
         rules, seen = [], {}
         for i, raw in enumerate(top.rules):
+            rule_id = raw.get("id") if isinstance(raw, dict) else None
+            if isinstance(rule_id, str) and rule_id in seen:
+                self.problem(("rules", i, "id"), f"rule id {rule_id!r} is already used on line {seen[rule_id]}")
+            elif isinstance(rule_id, str):
+                seen[rule_id] = self.doc.line(("rules", i))
             rule = self._rule(i, raw, types)
-            if rule is None:
-                continue
-            if rule.id in seen:
-                self.problem(("rules", i, "id"), f"rule id {rule.id!r} is already used on line {seen[rule.id]}")
-            seen.setdefault(rule.id, rule.line)
-            rules.append(rule)
+            if rule is not None:
+                rules.append(rule)
         if not top.rules:
             self.problem(("rules",), "the policy has no rules")
         if self.problems:

@@ -1,0 +1,121 @@
+"""Policy files: every problem found at load, with file, line and a suggestion; never half-loaded."""
+import textwrap
+
+import pytest
+
+from mappings.errors import PolicyError
+from rules.policy import DEFAULT_POLICY, check_policy, load_policy
+from tests.conftest import run_cli
+
+
+def write_policy(tmp_path, body, name="policy.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+GOOD = """\
+policy: house
+version: 3
+params: {ratio: 0.8}
+rules:
+  - id: limit.near
+    when: credit_limit > 0 and exposure > ratio * credit_limit
+    then: {flag: "Exposure {exposure} near {credit_limit}"}
+"""
+
+
+def test_the_built_in_policy_loads_and_has_every_rule_of_the_design_table():
+    policy = load_policy()
+    assert policy.name == "seed-default" and policy.source == str(DEFAULT_POLICY)
+    assert [r.id for r in policy.rules] == [
+        "credit_limit.exceeded", "credit_limit.near", "overdue.flag", "overdue.extension_exceeded",
+        "insurer.overdue_to_declare", "insurer.cover_exceeded", "insurer.cover_refused",
+        "insurer.terms_beyond_policy", "country.high_risk", "country.elevated_risk", "hold.release"]
+
+
+def test_a_valid_policy_loads_with_its_params(tmp_path):
+    policy = load_policy(write_policy(tmp_path, GOOD))
+    assert (policy.name, policy.version, str(policy.params["ratio"])) == ("house", 3, "0.8")
+
+
+def test_a_misspelt_fact_is_reported_with_file_line_and_suggestion(tmp_path):
+    path = write_policy(tmp_path, GOOD.replace("exposure > ratio", "exposre > ratio"))
+    _, problems = check_policy(path)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{path}:6: rule 'limit.near': unknown name 'exposre'")
+    assert "did you mean 'exposure'?" in problems[0]
+
+
+def test_every_problem_is_reported_not_just_the_first(tmp_path):
+    path = write_policy(tmp_path, """\
+        policy: bad
+        version: 1
+        rules:
+          - id: a.one
+            when: exposure > credit_limt
+            then: {hold: "x"}
+          - id: a.two
+            when: exposure
+            then: {flag: "x"}
+          - id: a.three
+            when: overdue_amount > 0
+            then: {block: "x"}
+          - id: a.four
+            when: exposure > 0
+            then: {flag: "Exposure {exposur}"}
+          - id: a.one
+            when: exposure > 1
+            then: {flag: "x"}
+        """)
+    _, problems = check_policy(path)
+    text = "\n".join(problems)
+    assert f"{path}:5:" in text and "did you mean 'credit_limit'?" in text
+    assert f"{path}:8:" in text and "is a number, expected a condition" in text
+    assert f"{path}:12:" in text and "unknown action 'block'" in text
+    assert f"{path}:15:" in text and "unknown placeholder {exposur}" in text
+    assert f"{path}:16:" in text and "'a.one' is already used on line 4" in text
+    with pytest.raises(PolicyError) as err:
+        load_policy(path)
+    assert len(err.value.problems) == 5
+
+
+@pytest.mark.parametrize("condition, complaint", [
+    ("exposure / 2 > 1", "division is not part of the language"),
+    ("max(exposure, 1) > 1", "function calls are not part of the language"),
+    ("customer.exposure > 1", "attribute access is not allowed"),
+    ("__import__('os') > 1", "function calls"),
+    ("cover_status > 1", "compares numbers"),
+    ("cover_status in ['aproved']", "unknown status 'aproved' (did you mean 'approved'?)"),
+    ("exposure > 1 and", "expected a value"),
+    ("on_hold == cover_request_pending", "compares numbers"),
+    ("ratio > 0", "reads no fact"),
+])
+def test_conditions_outside_the_language_are_refused(tmp_path, condition, complaint):
+    _, problems = check_policy(write_policy(tmp_path, GOOD.replace(
+        "credit_limit > 0 and exposure > ratio * credit_limit", condition)))
+    assert problems and complaint in problems[0], problems
+
+
+def test_a_wrong_type_unknown_key_and_yaml_error_are_reported(tmp_path):
+    _, problems = check_policy(write_policy(tmp_path, GOOD.replace("version: 3", "version: three")))
+    assert "version" in problems[0] and ":2:" in problems[0]
+    _, problems = check_policy(write_policy(tmp_path, GOOD.replace("params:", "parms:")))
+    assert "unknown key 'parms' (did you mean 'params'?)" in problems[0]
+    _, problems = check_policy(write_policy(tmp_path, GOOD + "  - id: [\n"))
+    assert "not valid YAML" in problems[0]
+
+
+def test_policy_check_command_reports_problems_with_exit_code_2(tmp_path):
+    bad = write_policy(tmp_path, GOOD.replace("flag:", "flg:"))
+    proc = run_cli("policy", "check", bad)
+    assert proc.returncode == 2 and "unknown action 'flg' (did you mean 'flag'?)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    ok = run_cli("policy", "check", DEFAULT_POLICY, check=0)
+    assert "is valid (11 rules)" in ok.stdout
+
+
+def test_evaluate_refuses_a_bad_policy_before_reading_anything(tmp_path, write_json):
+    bad = write_policy(tmp_path, GOOD.replace("credit_limit > 0", "credit_limit > "))
+    proc = run_cli("evaluate", "--snapshot", tmp_path / "missing.json", "--policy", bad)
+    assert proc.returncode == 2 and f"{bad}:6:" in proc.stderr and proc.stdout == ""
