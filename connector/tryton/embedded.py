@@ -82,13 +82,13 @@ class EmbeddedTryton:
             self._ensure_venv()
             return self._ensure_template()
 
-    def start(self, databases, *, warm=True):
+    def start(self, databases=(), *, warm=True):
         """Copy the template to each named database, start a server on a free port, warm the databases."""
         template = self.setup()
         run = self._new_run_dir()
         for name in databases:
             shutil.copyfile(template, run / 'db' / f'{name}.sqlite')
-        server = TrytonServer(self, run, list(databases))
+        server = TrytonServer(self, run, template)
         server.start()
         if warm:
             for name in databases:
@@ -102,7 +102,7 @@ class EmbeddedTryton:
         if not python.exists():
             shutil.rmtree(self.venv, ignore_errors=True)
             self._step('venv', [self.python, '-m', 'venv', str(self.venv)], self.home / 'venv.log')
-        pins = _digest(REQUIREMENTS.read_bytes(), sys.version.encode())
+        pins = _digest(REQUIREMENTS.read_bytes())
         if _stamp(self.venv / '.requirements') != pins:
             self._step('pip', [python, '-m', 'pip', 'install', '--disable-pip-version-check', '-q',
                 '-r', str(REQUIREMENTS)], self.home / 'pip.log')
@@ -137,7 +137,7 @@ class EmbeddedTryton:
             (build / 'db' / 'template.sqlite').touch()        # trytond-admin needs the file to exist
             _write_conf(build)
             (build / 'passfile').write_text(USERS['admin'] + '\n')
-            env = _env(build, TRYTONPASSFILE=str(build / 'passfile'))
+            env = _env(TRYTONPASSFILE=str(build / 'passfile'))
             self._step('admin', [self.bin / 'trytond-admin', '-c', build / 'trytond.conf', '-d', 'template',
                 '--all', '--activate-dependencies', '--email', ADMIN_EMAIL, '-u', *MODULES],
                 build / 'admin.log', env=env)
@@ -161,7 +161,7 @@ class EmbeddedTryton:
             out.write(f'\n$ {" ".join(args)}\n')
             out.flush()
             try:
-                subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, env=env or _env(None),
+                subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, env=env or _env(),
                     input=stdin, text=True, stdin=None if stdin else subprocess.DEVNULL,
                     timeout=TIMEOUTS[name], check=True)
             except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
@@ -189,12 +189,19 @@ class EmbeddedTryton:
 class TrytonServer:
     """One running trytond process serving the databases of one run directory."""
 
-    def __init__(self, tryton, run, databases):
+    def __init__(self, tryton, run, template):
         self.tryton = tryton
         self.run = run
-        self.databases = databases
+        self.template = template
         self.url = None
         self.process = None
+        self._spare = []
+        self._used = []
+        self._copies = 0
+
+    @property
+    def databases(self):
+        return sorted(path.stem for path in (self.run / 'db').glob('*.sqlite'))
 
     def start(self):
         started = time.monotonic()
@@ -202,7 +209,7 @@ class TrytonServer:
             port = _free_port()
             self.url = f'http://127.0.0.1:{port}'
             # listen only via the environment: a value in the conf file would override it
-            env = _env(self.run, TRYTOND_WEB__LISTEN=f'127.0.0.1:{port}')
+            env = _env(TRYTOND_WEB__LISTEN=f'127.0.0.1:{port}')
             with open(self.run / 'server.log', 'a') as out:
                 self.process = subprocess.Popen([str(self.tryton.bin / 'trytond'), '-c',
                     str(self.run / 'trytond.conf')], env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -228,9 +235,34 @@ class TrytonServer:
         self.process.wait()
         return False
 
+    def fresh_database(self, batch=10):
+        """A new, warmed copy of the template. Tryton lists databases once (for 300 s) and keeps the pool
+        of every database it served, so copies are made `batch` at a time, with a restart that also
+        drops the used ones: memory stays at about `batch` pools (~17 MB each)."""
+        if not self._spare:
+            self.stop(keep_files=True)
+            for name in self._used:
+                for suffix in ('', '-wal', '-shm'):
+                    (self.run / 'db' / f'{name}.sqlite{suffix}').unlink(missing_ok=True)
+            self._used.clear()
+            for _ in range(batch):
+                self._copies += 1
+                self._spare.append(f'fresh{self._copies}')
+                shutil.copyfile(self.template, self.run / 'db' / f'{self._spare[-1]}.sqlite')
+            self.start()
+        name = self._spare.pop(0)
+        self._used.append(name)
+        self.warm(name)
+        return name
+
     def warm(self, database):
         """Load the database's pool before the first login (Tryton 8.2 fails that login otherwise)."""
-        requests.get(f'{self.url}/{database}/r/warmup', timeout=TIMEOUTS['warm'])
+        try:
+            requests.get(f'{self.url}/{database}/r/warmup', timeout=TIMEOUTS['warm'])   # answers 404
+        except requests.RequestException as error:
+            raise ConfigError(f'the embedded Tryton server did not load database {database!r}: {error}',
+                where=str(self.run), hint=f'last lines of server.log:\n{_tail(self.run / "server.log")}') \
+                from None
 
     def client(self, database, login='admin', **options):
         """A JSON-RPC client logged in as one of the seeded users."""
@@ -240,7 +272,7 @@ class TrytonServer:
         return client
 
     def stop(self, *, keep_files=False):
-        """Terminate the server (kill after a timeout) and remove the run directory."""
+        """Terminate the server (kill after a timeout); remove the run directory unless `keep_files`."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -286,7 +318,8 @@ def _write_conf(directory):
     (directory / 'trytond.conf').write_text(f'[database]\nuri = sqlite://\npath = {directory / "db"}\n')
 
 
-def _env(directory, **extra):
+def _env(**extra):
+    """Our environment without Tryton, venv and Python settings that would leak into Tryton's venv."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(('TRYTON', 'VIRTUAL_ENV', 'PYTHON'))}
     env.update(extra)
     return env
