@@ -145,9 +145,10 @@ class EmbeddedTryton:
             self._step('seed', [self.bin / 'python', SEED, 'template', build / 'trytond.conf'],
                 build / 'seed.log', env=env, stdin=json.dumps(spec))
             _checkpoint(build / 'db' / 'template.sqlite')
-            for old in templates.glob('*.sqlite'):
-                old.unlink()
             os.replace(build / 'db' / 'template.sqlite', template)
+            # keep a few: a concurrent run may still copy an older one
+            for old in sorted(templates.glob('*.sqlite'), key=lambda p: p.stat().st_mtime)[:-3]:
+                old.unlink()
         log.info('Tryton template %s built in %.1f s', template.name, time.monotonic() - started)
         return template
 
@@ -160,13 +161,10 @@ class EmbeddedTryton:
         with open(logfile, 'a') as out:
             out.write(f'\n$ {" ".join(args)}\n')
             out.flush()
-            try:
-                subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, env=env or _env(),
-                    input=stdin, text=True, stdin=None if stdin else subprocess.DEVNULL,
-                    timeout=TIMEOUTS[name], check=True)
-            except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
-                raise ConfigError(f'setting up the embedded Tryton failed at step {name!r}: {error}',
-                    where=str(self.home), hint=f'last lines of {logfile}:\n{_tail(logfile)}') from None
+            failure = _run(args, out, env or _env(), stdin, TIMEOUTS[name])
+        if failure:
+            raise ConfigError(f'setting up the embedded Tryton failed at step {name!r} ({failure})',
+                where=str(self.home), hint=f'last lines of {logfile}:\n{_tail(logfile)}')
         log.info('Tryton %s: %.1f s', name, time.monotonic() - started)
 
     def _lock(self):
@@ -311,6 +309,20 @@ class _FileLock:
     def __exit__(self, *exc_info):
         fcntl.flock(self.file, fcntl.LOCK_UN)
         self.file.close()
+
+
+def _run(args, out, env, stdin, timeout):
+    """Run a command with its output into `out`; return why it failed, or None."""
+    try:
+        subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, env=env, input=stdin, text=True,
+            stdin=None if stdin else subprocess.DEVNULL, timeout=timeout, check=True)
+    except subprocess.CalledProcessError as error:
+        return f'exit status {error.returncode}'
+    except subprocess.TimeoutExpired:
+        return f'still running after {timeout} s'
+    except OSError as error:
+        return str(error)
+    return None
 
 
 def _write_conf(directory):

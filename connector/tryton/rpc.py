@@ -9,7 +9,7 @@ Errors (mappings/errors.py):
     connection refused, timeout, HTTP 5xx or 429, ConcurrencyException  -> TransientError (retry later)
     401 on login                                                    -> ErpRefused naming the user
     404 (no such database)                                          -> ConfigError naming the database
-    Tryton UserError, 401/403 on a call, other refusals              -> ErpRefused (message, model, ids)
+    Tryton UserError, 401/403 on a call, other refusals              -> ErpRefused (.message, .model, .ids)
     Tryton UserWarning                                              -> ErpWarning (its `name` to skip)
 """
 import base64
@@ -239,22 +239,24 @@ class TrytonClient:
 
     def _translate(self, error, method, params):
         kind, detail = (error + [None])[:2] if isinstance(error, list) else (str(error), None)
-        where = _where(method, params)
+        model, ids = _target(method, params)
+        where = f'{model} {ids}' if model and ids else model or method
         if kind == 'UserError':
             message, description, _domain = (list(detail) + ['', None])[:3]
-            refused = ErpRefused(message, where=where, hint=description or None)
-            refused.description = description
-            return refused
-        if kind == 'UserWarning':
+            translated = ErpRefused(message, where=where, hint=description or None)
+        elif kind == 'UserWarning':
             name, message, description = (list(detail) + ['', ''])[:3]
-            return ErpWarning(message, name=name, where=where, hint=description or None)
-        if kind == 'ConcurrencyException':
+            translated = ErpWarning(message, name=name, where=where, hint=description or None)
+        elif kind == 'ConcurrencyException':
             return TransientError(f'{where}: {detail}')
-        if kind == 'LoginException':
-            return ErpRefused(f'Tryton asks for more login information ({detail[1]})', where=where)
-        log.debug('Tryton server error on %s: %s', method, detail)
-        return ErpRefused(f'Tryton failed on {method}: {kind}', where=where,
-            hint='the server log has the traceback')
+        elif kind == 'LoginException':
+            translated = ErpRefused(f'Tryton asks for more login information ({detail[1]})', where=where)
+        else:
+            log.debug('Tryton server error on %s: %s', method, detail)
+            translated = ErpRefused(f'Tryton failed on {method}: {kind}', where=where,
+                hint='the server log has the traceback')
+        translated.model, translated.ids = model, ids
+        return translated
 
 
 class TrytonWizard:
@@ -276,13 +278,12 @@ class TrytonWizard:
         self.client.call(f'wizard.{self.name}.delete', self.session, self.context)
 
 
-def _where(method, params):
-    """'sale.sale [12]' for model.sale.sale.confirm([12], ctx); the method name otherwise."""
+def _target(method, params):
+    """('sale.sale', [12]) for model.sale.sale.confirm([12], ctx); (None, None) for other methods."""
     parts = method.split('.')
     if parts[0] != 'model' or len(parts) < 3:
-        return method
-    model = '.'.join(parts[1:-1])
+        return None, None
     ids = params[0] if params and isinstance(params[0], list) else None
-    if ids and all(isinstance(i, int) for i in ids):
-        return f'{model} {ids}'
-    return model
+    if not (ids and all(isinstance(i, int) for i in ids)):
+        ids = None
+    return '.'.join(parts[1:-1]), ids

@@ -66,6 +66,7 @@ def test_user_error_names_the_model_and_records(sales, books):
     with pytest.raises(ErpRefused) as error:
         sales.write('party.party', [party], {'creditguard_hold': True})
     assert error.value.where == f'party.party [{party}]'
+    assert (error.value.model, error.value.ids) == ('party.party', [party])
     assert 'On Credit Hold' in error.value.message
 
 
