@@ -8,6 +8,7 @@ Work directory layout:
     venv/                      Tryton's own virtualenv (addons/tryton/requirements.txt + the add-on)
     templates/<key>.sqlite     base setup, keyed by requirements + add-on source + seed script + users
     runs/run-<pid>-<n>/        one server: trytond.conf, db/*.sqlite copies, server.log (removed on stop)
+    venv.log pip.log admin.log seed.log   output of the setup steps
 Setup steps hold an exclusive lock (work dir `lock` file), so concurrent test runs share one venv/template.
 """
 import fcntl
@@ -140,10 +141,10 @@ class EmbeddedTryton:
             env = _env(TRYTONPASSFILE=str(build / 'passfile'))
             self._step('admin', [self.bin / 'trytond-admin', '-c', build / 'trytond.conf', '-d', 'template',
                 '--all', '--activate-dependencies', '--email', ADMIN_EMAIL, '-u', *MODULES],
-                build / 'admin.log', env=env)
+                self.home / 'admin.log', env=env)
             spec = dict(COMPANY, users=[dict(u, password=USERS[u['login']]) for u in USER_SPECS])
             self._step('seed', [self.bin / 'python', SEED, 'template', build / 'trytond.conf'],
-                build / 'seed.log', env=env, stdin=json.dumps(spec))
+                self.home / 'seed.log', env=env, stdin=json.dumps(spec))
             _checkpoint(build / 'db' / 'template.sqlite')
             os.replace(build / 'db' / 'template.sqlite', template)
             # keep a few: a concurrent run may still copy an older one
@@ -355,7 +356,7 @@ def _addon_files():
 
 
 def _ignored(name):
-    return name in ADDON_IGNORED or name.endswith(('.egg-info', '.pyc'))
+    return name in ADDON_IGNORED or name.endswith(('.egg-info', '.pyc', '.md'))
 
 
 def _ignore_build_files(_directory, names):

@@ -11,10 +11,11 @@ from examples.tryton.books import Books
 
 
 @pytest.fixture(scope='session')
-def tryton_server():
+def tryton_server(request):
     server = EmbeddedTryton().start()
     yield server
-    server.stop()
+    # after failures keep the run directory (server.log, databases) until the next run cleans it
+    server.stop(keep_files=bool(request.session.testsfailed))
 
 
 @pytest.fixture
