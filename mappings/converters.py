@@ -1,0 +1,252 @@
+"""Named converters and splitters that mapping files may use: small, pure, tested functions.
+
+A converter takes the values of a mapping line's source fields, in order, and the MapContext (`ctx`): the
+record being mapped, the related records read with its page, and the lookup tables of earlier streams.
+A splitter turns one ERP record into several (one canonical invoice per unpaid instalment); the fields it
+adds start with `_`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .errors import MappingError
+
+__all__ = ["CONVERTERS", "SPLITTERS", "MapContext", "converter", "splitter"]
+
+CONVERTERS: dict = {}
+SPLITTERS: dict = {}
+
+
+@dataclass
+class MapContext:
+    """What a converter may look at besides its own values."""
+    record: dict = field(default_factory=dict)
+    related: dict = field(default_factory=dict)        # related name -> {id: record}
+    lookups: dict = field(default_factory=dict)        # stream name -> {id: mapped record}
+    where: str = ""                                    # "account.invoice 7", for messages
+
+    @property
+    def company(self) -> dict:
+        """The mapped company record (the `company` stream), or {} before it is read."""
+        return next(iter(self.lookups.get("company", {}).values()), {})
+
+    def lookup(self, stream, record_id, what):
+        """The mapped record `record_id` of lookup stream `stream`; MappingError if it is missing."""
+        table = self.lookups.get(stream)
+        if table is None:
+            raise MappingError(f"{what} needs the {stream!r} stream, which was not read first", where=self.where)
+        try:
+            return table[str(record_id)]
+        except KeyError:
+            raise MappingError(f"{what}: {stream} record {record_id} is unknown", where=self.where) from None
+
+
+def converter(function):
+    CONVERTERS[function.__name__] = function
+    return function
+
+
+def splitter(provides):
+    def register(function):
+        function.provides = frozenset(provides)
+        SPLITTERS[function.__name__] = function
+        return function
+    return register
+
+
+# -- plain values ---------------------------------------------------------------------------------
+
+@converter
+def record_id(value, ctx):
+    """An ERP id (integer, or a many2one's id) as a canonical record id string; None stays None."""
+    if value is None or value is False:
+        return None
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value)
+
+
+@converter
+def text(value, ctx):
+    return None if value is None or value is False else str(value)
+
+
+@converter
+def boolean(value, ctx):
+    """SQLite answers booleans as 0/1 and empty as None: a plain bool."""
+    return bool(value)
+
+
+@converter
+def decimal(value, ctx):
+    return None if value is None else Decimal(str(value))
+
+
+@converter
+def positive(value, ctx):
+    """The absolute value of an amount (credit notes are negative in the ERP, positive in the snapshot)."""
+    return None if value is None else abs(Decimal(str(value)))
+
+
+@converter
+def iso_date(value, ctx):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+# -- lookups ------------------------------------------------------------------------------------
+
+@converter
+def currency_code(currency_id, ctx):
+    """A currency's ISO code from the `currencies` stream."""
+    return ctx.lookup("currencies", currency_id, "currency")["code"]
+
+
+@converter
+def term_days(term_id, ctx):
+    """Days of a payment term from the `payment_terms` stream; no term -> None."""
+    if term_id is None:
+        return None
+    return ctx.lookup("payment_terms", term_id, "payment term")["days"]
+
+
+# -- Tryton specifics ---------------------------------------------------------------------------
+
+@converter
+def longest_delta_days(line_ids, ctx):
+    """The longest a payment may take under a Tryton payment term: the max over its lines of
+    days + 7 x weeks + 30 x months, plus 30 when a day or month of the year is fixed and 6 for a weekday
+    (the most those can add)."""
+    deltas = ctx.related.get("deltas", {})
+    lines = ctx.related.get("lines", {})
+    longest = 0
+    for line_id in line_ids or ():
+        for delta_id in lines.get(line_id, {}).get("relativedeltas", ()):
+            delta = deltas.get(delta_id, {})
+            days = (delta.get("days") or 0) + 7 * (delta.get("weeks") or 0) + 30 * (delta.get("months") or 0)
+            days += 30 if delta.get("day") or delta.get("month") else 0
+            days += 6 if delta.get("weekday") else 0
+            longest = max(longest, days)
+    return longest
+
+
+@converter
+def first_country(address_ids, ctx):
+    """The ISO code of the country of the party's first address that has one."""
+    addresses, countries = ctx.related.get("addresses", {}), ctx.related.get("countries", {})
+    for address_id in address_ids or ():
+        country_id = addresses.get(address_id, {}).get("country")
+        if country_id:
+            code = countries.get(country_id, {}).get("code")
+            return code.upper() if code else None
+    return None
+
+
+@converter
+def insurer_cover(amount, status, valid_until, request_pending, ctx):
+    """The add-on's cover fields as an InsurerCover (company currency); a request without a cover yet is a
+    cover of 0 with status pending, so the request is not repeated."""
+    request_pending = bool(request_pending)
+    if not status and not request_pending:
+        return None
+    currency = ctx.company.get("currency")
+    if currency is None:
+        raise MappingError("insurer cover needs the company's currency (the `company` stream)", where=ctx.where)
+    return {"amount": Decimal(str(amount or 0)), "currency": currency, "status": status or "pending",
+            "valid_until": valid_until, "request_pending": request_pending}
+
+
+_INVOICE_STATES = {"draft": "draft", "validated": "draft", "posted": "posted", "paid": "posted",
+                   "cancelled": "cancelled"}
+_ORDER_STATES = {"draft": "quotation", "quotation": "quotation", "confirmed": "confirmed",
+                 "processing": "confirmed", "done": "done", "cancelled": "cancelled"}
+
+
+@converter
+def invoice_state(state, ctx):
+    """draft/validated -> draft, posted/paid -> posted, cancelled -> cancelled."""
+    return _state(_INVOICE_STATES, state, "invoice", ctx)
+
+
+@converter
+def order_state(state, ctx):
+    """draft/quotation -> quotation, confirmed/processing -> confirmed, done, cancelled."""
+    return _state(_ORDER_STATES, state, "sale", ctx)
+
+
+def _state(table, state, what, ctx):
+    try:
+        return table[state]
+    except KeyError:
+        raise MappingError(f"unknown {what} state {state!r}", where=ctx.where,
+                           hint=f"known states: {', '.join(table)}") from None
+
+
+@converter
+def invoice_kind(sequence_type, total_amount, ctx):
+    """Tryton numbers an invoice as a credit note when its total is negative; drafts have no number yet."""
+    if sequence_type in ("invoice", "credit_note"):
+        return sequence_type
+    return "credit_note" if total_amount is not None and total_amount < 0 else "invoice"
+
+
+@converter
+def amount_to_invoice(total_amount, invoice_ids, ctx):
+    """The sale's total (tax included, like the receivable it becomes) less the totals of its invoices
+    that are posted or paid; draft, validated and cancelled invoices are still to invoice."""
+    invoices = ctx.related.get("invoices", {})
+    invoiced = sum((Decimal(str(invoices[i].get("total_amount") or 0)) for i in invoice_ids or ()
+                    if i in invoices and invoices[i].get("state") in ("posted", "paid")), Decimal(0))
+    return max(Decimal(0), Decimal(str(total_amount or 0)) - invoiced)
+
+
+@splitter(provides=("_id", "_number", "_amount", "_residual", "_due"))
+def instalments(record, ctx):
+    """One record per unpaid instalment of a posted Tryton invoice (its lines to pay), with its own due date
+    and residual; an invoice with a single instalment keeps its own id, several get `<invoice>/<line>`.
+    Unreconciled payment lines (partial payments) are applied to the earliest instalments first.
+    Drafts, cancelled and fully paid invoices give one record with the invoice's total and residual."""
+    lines = ctx.related.get("lines_to_pay", {})
+    to_pay = [lines[i] for i in record.get("lines_to_pay") or () if i in lines]
+    total = abs(Decimal(str(record.get("total_amount") or 0)))
+    invoice_id = str(record["id"])
+    if record.get("state") != "posted" or not to_pay:
+        residual = Decimal(0) if record.get("state") == "paid" else total
+        return [dict(record, _id=invoice_id, _number=record.get("number"), _amount=total, _residual=residual,
+                     _due=record.get("payment_term_date") or record.get("invoice_date"))]
+    currency = record.get("currency")
+    paid = -sum((_line_amount(line, currency, ctx) for line in _payment_lines(record, ctx)), Decimal(0))
+    paid = paid if _line_amount(to_pay[0], currency, ctx) >= 0 else -paid
+    to_pay.sort(key=lambda line: (line.get("maturity_date") or dt.date.max, line["id"]))
+    out = []
+    for n, line in enumerate(to_pay, 1):
+        amount = abs(_line_amount(line, currency, ctx))
+        residual = Decimal(0) if line.get("reconciliation") else amount
+        applied = min(residual, max(paid, Decimal(0)))
+        residual, paid = residual - applied, paid - applied
+        if line.get("reconciliation") or (residual == 0 and len(to_pay) > 1):
+            continue
+        single = len(to_pay) == 1
+        number = record.get("number")
+        out.append(dict(record, _id=invoice_id if single else f"{invoice_id}/{line['id']}",
+                        _number=number if single or not number else f"{number} ({n}/{len(to_pay)})",
+                        _amount=amount, _residual=residual, _due=line.get("maturity_date")))
+    if not out:       # every instalment reconciled but the invoice not yet marked paid
+        out.append(dict(record, _id=invoice_id, _number=record.get("number"), _amount=total,
+                        _residual=Decimal(0), _due=to_pay[-1].get("maturity_date")))
+    return out
+
+
+def _payment_lines(record, ctx):
+    lines = ctx.related.get("payment_lines", {})
+    return [lines[i] for i in record.get("payment_lines") or () if i in lines and not lines[i].get("reconciliation")]
+
+
+def _line_amount(line, invoice_currency, ctx):
+    """A move line's amount in the invoice's currency (debit positive)."""
+    if line.get("second_currency") and line.get("second_currency") == invoice_currency:
+        return Decimal(str(line.get("amount_second_currency") or 0))
+    return Decimal(str(line.get("debit") or 0)) - Decimal(str(line.get("credit") or 0))

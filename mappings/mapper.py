@@ -1,0 +1,336 @@
+"""Declarative mappings: one YAML file per stream says which ERP records to read and how they become
+canonical records. Loaded and checked at start (file:line errors), checked against the ERP's fields at
+connect time, then applied to pages of ERP records.
+
+    stream: invoices                     # name (the store's and the lookups' key)
+    model: account.invoice               # the ERP model read
+    target: invoice                      # customer | invoice | order | company | currency | payment_term
+    domain: [[type, "=", out]]           # the ERP's search domain; "$company" is the session's company id
+    replication_key: write_date          # incremental reads: records changed after the bookmark
+    page_size: 1000
+    read: [lines_to_pay]                 # fields read besides those the map names
+    related:                             # other records read with each page, for converters
+      lines_to_pay: {model: account.move.line, from: lines_to_pay, read: [maturity_date, debit, credit]}
+    split: instalments                   # optional named splitter: one ERP record -> several records
+    map:                                 # source[, source...] -> target [| converter]
+      - _id -> id
+      - party -> customer_id | record_id
+"""
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from .converters import CONVERTERS, SPLITTERS, MapContext
+from .errors import MappingError, SnapshotError
+from .models import Customer, Invoice, SaleOrder
+
+__all__ = ["Stream", "MapLine", "load_stream", "load_mappings", "MAPPINGS_DIR", "TARGETS"]
+
+MAPPINGS_DIR = Path(__file__).parent
+
+
+class CompanyRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    party_id: Optional[str] = None
+
+
+class CurrencyRow(BaseModel):
+    """`rate`: units of this currency for one unit of the ERP's base (0 or None: no rate)."""
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    code: str = Field(pattern=r"^[A-Z]{3}$")
+    rate: Optional[float] = None
+
+
+class PaymentTermRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    days: int = Field(ge=0)
+
+
+TARGETS = {"customer": Customer, "invoice": Invoice, "order": SaleOrder, "company": CompanyRow,
+           "currency": CurrencyRow, "payment_term": PaymentTermRow}
+LOOKUP_TARGETS = ("company", "currency", "payment_term")
+READ_ORDER = ("currency", "payment_term", "company", "customer", "invoice", "order")   # lookups first
+_LINE = re.compile(r"^\s*(?P<sources>[\w.]+(?:\s*,\s*[\w.]+)*)\s*->\s*(?P<target>\w+)\s*"
+                   r"(?:\|\s*(?P<converter>\w+))?\s*$")
+
+
+class _Related(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model: str
+    from_: str = Field(alias="from")
+    read: list[str]
+
+
+class _StreamFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    stream: str = Field(pattern=r"^[a-z][a-z_]*$")
+    model: str
+    target: Literal["customer", "invoice", "order", "company", "currency", "payment_term"]
+    domain: list = []
+    replication_key: Optional[str] = None
+    page_size: int = Field(1000, ge=1, le=10000)
+    read: list[str] = []
+    related: dict[str, _Related] = {}
+    split: Optional[str] = None
+    map: list[str]
+
+
+@dataclass(frozen=True)
+class MapLine:
+    sources: tuple
+    target: str
+    converter: str | None
+    line: int
+
+    def value(self, record, ctx):
+        values = [record.get(source) for source in self.sources]
+        if self.converter is None:
+            return values[0]
+        return CONVERTERS[self.converter](*values, ctx=ctx)
+
+
+@dataclass(frozen=True)
+class Related:
+    name: str
+    model: str
+    source: str           # a field of the record, or "<earlier related>.<field>"
+    read: tuple
+    line: int
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A validated mapping file."""
+    name: str
+    model: str
+    target: str
+    domain: list
+    replication_key: str | None
+    page_size: int
+    read: tuple           # every field of `model` to read
+    related: tuple        # Related, in reading order
+    split: str | None
+    lines: tuple          # MapLine
+    source: str           # the file, for messages
+    line_of: dict         # what -> line in the file
+
+    @property
+    def is_lookup(self) -> bool:
+        return self.target in LOOKUP_TARGETS
+
+    def where(self, what=None) -> str:
+        return f"{self.source}:{self.line_of.get(what, 1)}"
+
+    def check_fields(self, fields_of) -> None:
+        """Raise MappingError unless every field read exists; `fields_of(model)` gives the ERP's names."""
+        wanted = [(self.model, f, self.line_of.get(("field", f), 1)) for f in self.read]
+        if self.replication_key:
+            wanted.append((self.model, self.replication_key, self.line_of.get("replication_key", 1)))
+        wanted += [(r.model, f, r.line) for r in self.related for f in r.read]
+        known = {}
+        for model, name, line in wanted:
+            if model not in known:
+                known[model] = set(fields_of(model))
+            if name not in known[model]:
+                raise MappingError(f"the ERP's model {model} has no field {name!r}", where=f"{self.source}:{line}",
+                                   hint=_suggest(name, known[model]) or "is the ERP add-on installed and "
+                                   "up to date? (Tryton: trytond-admin -u creditguard)")
+
+    def map_page(self, records, related=None, lookups=None) -> list[tuple[str, list[dict]]]:
+        """Map a page of ERP records: [(ERP id, [canonical record dicts]), ...], each checked against the
+        target model; a record that does not fit raises SnapshotError naming the ERP model, id and field."""
+        related, lookups = related or {}, lookups or {}
+        split = SPLITTERS[self.split] if self.split else None
+        adapter = _adapter(self.target)
+        out = []
+        for record in records:
+            ctx = MapContext(record, related, lookups, where=f"{self.model} {record.get('id')}")
+            parts = split(record, ctx) if split else [record]
+            mapped = []
+            for part in parts:
+                ctx.record = part
+                row = {line.target: line.value(part, ctx) for line in self.lines}
+                mapped.append(_validated(adapter, row, self, record))
+            out.append((str(record["id"]), mapped))
+        return out
+
+
+def load_mappings(erp: str, directory=None) -> dict[str, Stream]:
+    """Every stream of one ERP (`mappings/<erp>/*.yaml`), by name, lookups first."""
+    directory = Path(directory) if directory else MAPPINGS_DIR / erp
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise MappingError("no mapping files", where=str(directory))
+    streams = {}
+    for path in files:
+        stream = load_stream(path)
+        if stream.name in streams:
+            raise MappingError(f"stream {stream.name!r} is also defined in {streams[stream.name].source}",
+                               where=stream.where("stream"))
+        streams[stream.name] = stream
+    return dict(sorted(streams.items(), key=lambda item: READ_ORDER.index(item[1].target)))
+
+
+def load_stream(path) -> Stream:
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MappingError(f"cannot read the mapping: {exc.strerror}", where=source) from None
+    data, lines = _parse(text, source)
+    try:
+        spec = _StreamFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        loc = tuple(first["loc"])
+        return _fail(first["msg"] + (f" ({'.'.join(map(str, loc))})" if loc else ""), source, lines, loc)
+    return _build(spec, source, lines)
+
+
+def _build(spec, source, lines) -> Stream:
+    line_of = {"stream": lines.get(("stream",), 1), "replication_key": lines.get(("replication_key",), 1)}
+    target_fields = _target_fields(spec.target)
+    provides = set()
+    if spec.split:
+        if spec.split not in SPLITTERS:
+            _fail(f"unknown splitter {spec.split!r}", source, lines, ("split",), _suggest(spec.split, SPLITTERS))
+        provides = SPLITTERS[spec.split].provides
+    map_lines, seen = [], {}
+    for i, text in enumerate(spec.map):
+        at = ("map", i)
+        match = _LINE.match(text)
+        if not match:
+            _fail(f"{text!r} is not `source -> target` or `source -> target | converter`", source, lines, at)
+        sources = tuple(s.strip() for s in match["sources"].split(","))
+        target, name = match["target"], match["converter"]
+        if target not in target_fields:
+            _fail(f"{spec.target} has no field {target!r}", source, lines, at, _suggest(target, target_fields))
+        if target in seen:
+            _fail(f"{target!r} is already mapped on line {seen[target]}", source, lines, at)
+        seen[target] = lines.get(at, 1)
+        for s in sources:
+            if s.startswith("_") and s not in provides:
+                _fail(f"{s!r} is not a field the splitter provides"
+                      + (f" ({', '.join(sorted(provides))})" if provides else " (no `split` is set)"),
+                      source, lines, at)
+        _check_converter(name, sources, source, lines, at)
+        map_lines.append(MapLine(sources, target, name, lines.get(at, 1)))
+    missing = [f for f, required in target_fields.items() if required and f not in seen]
+    if missing:
+        _fail(f"the map leaves required {spec.target} field(s) unset: {', '.join(missing)}", source, lines, ("map",))
+    read = list(dict.fromkeys(s for line in map_lines for s in line.sources if not s.startswith("_")))
+    for i, name in enumerate(spec.read):
+        line_of.setdefault(("field", name), lines.get(("read", i), 1))
+        if name not in read:
+            read.append(name)
+    for line in map_lines:
+        for s in line.sources:
+            line_of.setdefault(("field", s), line.line)
+    related = []
+    for name, rel in spec.related.items():
+        at = ("related", name)
+        head, _, field = rel.from_.partition(".")
+        known = {r.name for r in related}
+        if field and head not in known:
+            _fail(f"`from: {rel.from_}` names {head!r}, which is not a related entry above this one", source,
+                  lines, at + ("from",))
+        if not field and head not in read:
+            read.append(head)
+            line_of.setdefault(("field", head), lines.get(at + ("from",), 1))
+        if field and field not in (r for x in related if x.name == head for r in x.read):
+            _fail(f"`from: {rel.from_}`: {head} does not read {field!r}", source, lines, at + ("from",))
+        related.append(Related(name, rel.model, rel.from_, tuple(rel.read), lines.get(at, 1)))
+    return Stream(spec.stream, spec.model, spec.target, spec.domain, spec.replication_key, spec.page_size,
+                  tuple(read), tuple(related), spec.split, tuple(map_lines), source, line_of)
+
+
+def _check_converter(name, sources, source, lines, at):
+    if name is None:
+        if len(sources) > 1:
+            _fail("several sources need a converter to combine them (`a, b -> target | converter`)",
+                  source, lines, at)
+        return
+    if name not in CONVERTERS:
+        _fail(f"unknown converter {name!r}", source, lines, at, _suggest(name, CONVERTERS))
+    wants = [p for p in inspect.signature(CONVERTERS[name]).parameters if p != "ctx"]
+    if len(wants) != len(sources):
+        _fail(f"converter {name!r} takes {len(wants)} source field(s) ({', '.join(wants)}), "
+              f"not {len(sources)}", source, lines, at)
+
+
+def _target_fields(target) -> dict[str, bool]:
+    """Field name -> required, for a target model (pydantic model or pydantic dataclass)."""
+    model = TARGETS[target]
+    fields = model.model_fields if hasattr(model, "model_fields") else model.__pydantic_fields__
+    return {name: info.is_required() for name, info in fields.items()}
+
+
+_ADAPTERS = {}
+
+
+def _adapter(target):
+    if target not in _ADAPTERS:
+        _ADAPTERS[target] = TypeAdapter(TARGETS[target])
+    return _ADAPTERS[target]
+
+
+def _validated(adapter, row, stream, record) -> dict:
+    try:
+        value = adapter.validate_python(row)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(map(str, first["loc"]))
+        got = first.get("input")
+        raise SnapshotError(f"{first['msg']} (got {got!r})", where=f"{stream.model} {record.get('id')}: {field}",
+                            hint=f"mapped by {stream.source}") from None
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return TypeAdapter(type(value)).dump_python(value, mode="json")
+
+
+def _parse(text, source):
+    """YAML -> plain data, and the line (1-based) of every value by its path."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise MappingError(f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                           where=f"{source}:{mark.line + 1 if mark else 1}") from None
+    if node is None:
+        raise MappingError("the mapping file is empty", where=f"{source}:1")
+    lines = {}
+
+    def convert(node, path):
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            return {k.value: convert(v, path + (k.value,)) for k, v in node.value}
+        if isinstance(node, yaml.SequenceNode):
+            return [convert(item, path + (i,)) for i, item in enumerate(node.value)]
+        return yaml.SafeLoader(" ").construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+    return convert(node, ()), lines
+
+
+def _fail(message, source, lines, path, hint=None):
+    path = tuple(path)
+    while path and path not in lines:
+        path = path[:-1]
+    raise MappingError(message, where=f"{source}:{lines.get(path, 1)}", hint=hint)
+
+
+def _suggest(name, known) -> str | None:
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    return f"did you mean {close[0]!r}?" if close else None
