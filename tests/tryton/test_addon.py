@@ -64,7 +64,8 @@ def test_credit_limit_group_member_gets_the_warning_too(books, admin, connector,
     sale = books.create_sale(party, 1000)
     hold(connector, party)
 
-    assert books.confirm_sale_as(manager, sale).warning
+    result = books.confirm_sale_as(manager, sale)
+    assert result.warning and REASON in result.message
 
 
 def test_sale_of_a_clean_party_confirms(books, sales):
