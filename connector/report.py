@@ -13,21 +13,42 @@ STATUS_MARK = {"hold": "HOLD", "flag": "flag", "ok": "ok"}
 
 
 def write_json(results, policy, as_of, out) -> None:
-    """The `evaluate --format json` contract, written customer by customer."""
+    """The `evaluate --format json` contract."""
+    write_json_blocks([json_block(results)], policy, as_of, out)
+
+
+def write_json_blocks(blocks, policy, as_of, out) -> None:
     head = {"as_of": as_of.isoformat(), "policy": {"name": policy.name, "version": policy.version}}
     out.write(json.dumps(head)[:-1] + ', "customers": [')
-    for n, result in enumerate(results):
-        out.write(("," if n else "") + "\n" + json.dumps(customer_json(result)))
+    out.write(",".join(block for block in blocks if block))
     out.write("\n]}\n")
 
 
+def json_block(results) -> str:
+    """Customers as JSON array items, one a line, joined by commas (no brackets)."""
+    return ",".join("\n" + json.dumps(customer_json(result)) for result in results)
+
+
+def count_statuses(results) -> dict:
+    counts = {"hold": 0, "flag": 0, "ok": 0}
+    for result in results:
+        counts[result.status] += 1
+    return counts
+
+
 def customer_json(result) -> dict:
+    facts = result.facts
     return {
         "customer_id": result.customer_id,
         "status": result.status,
-        "facts": {name: json_value(name, value) for name, value in result.facts.items()},
+        "facts": {name: (value if value is None or name not in _MONEY else f"{value:.2f}")
+                  if name not in _OTHER else json_value(name, value) for name, value in facts.items()},
         "decisions": [decision_json(d) for d in result.decisions],
     }
+
+
+_MONEY = {name for name, spec in FACTS.items() if spec.kind == "money"}
+_OTHER = {name for name, spec in FACTS.items() if spec.kind not in ("money", "status", "bool")}
 
 
 def decision_json(decision) -> dict:
@@ -40,25 +61,35 @@ def decision_json(decision) -> dict:
 
 def write_table(results, policy, as_of, out) -> dict:
     """One block per customer: id, name, status and the reasons; returns the count per status."""
-    width = max(60, min(shutil.get_terminal_size((100, 20)).columns, 140)) if out.isatty() else 10_000
-    counts = {"hold": 0, "flag": 0, "ok": 0}
+    results = list(results)
+    counts = count_statuses(results)
+    write_table_blocks([table_block(results, out.isatty())], counts, policy, as_of, out)
+    return counts
+
+
+def write_table_blocks(blocks, counts, policy, as_of, out) -> None:
     out.write(f"Policy {policy.name} v{policy.version}, as of {as_of.isoformat()}\n\n")
     out.write(f"{'CUSTOMER':<28} {'STATUS':<6}  REASONS\n")
+    for block in blocks:
+        out.write(block)
+    out.write(f"\n{sum(counts.values())} customers: {counts['hold']} on hold, {counts['flag']} flagged, "
+              f"{counts['ok']} ok\n")
+
+
+def table_block(results, wrap: bool = False) -> str:
+    width = max(60, min(shutil.get_terminal_size((100, 20)).columns, 140)) if wrap else 10_000
+    lines = []
     for result in results:
-        counts[result.status] += 1
         label = f"{result.customer_id} {result.name}"
         label = label if len(label) <= 28 else label[:27] + "…"
         reasons = [f"{d.action}: {d.message} [{d.rule}]" for d in result.decisions] or ["-"]
         indent = " " * 37
         for i, reason in enumerate(reasons):
-            lines = textwrap.wrap(reason, width - 37, subsequent_indent="  ") or [""]
+            wrapped = textwrap.wrap(reason, width - 37, subsequent_indent="  ") or [""]
             first = f"{label:<28} {STATUS_MARK[result.status]:<6}  " if i == 0 else indent
-            out.write(first + lines[0] + "\n")
-            for line in lines[1:]:
-                out.write(indent + line + "\n")
-    out.write(f"\n{sum(counts.values())} customers: {counts['hold']} on hold, {counts['flag']} flagged, "
-              f"{counts['ok']} ok\n")
-    return counts
+            lines.append(first + wrapped[0])
+            lines.extend(indent + line for line in wrapped[1:])
+    return "".join(line + "\n" for line in lines)
 
 
 def write_explain(result, policy, fired: set, out) -> None:

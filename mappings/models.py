@@ -90,8 +90,8 @@ class SaleOrder:
     payment_term_days: Optional[Days] = None
 
 
-class Snapshot(BaseModel):
-    """One company's receivables, orders and covers on one date."""
+class SnapshotHeader(BaseModel):
+    """Everything of a snapshot but its records: the date, the company and its terms."""
     model_config = ConfigDict(extra="forbid")
     format: Literal["creditguard-snapshot/1"] = SNAPSHOT_FORMAT
     as_of: dt.date
@@ -99,6 +99,24 @@ class Snapshot(BaseModel):
     fx_rates: dict[Currency, Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]] = {}
     policy_terms: Optional[PolicyTerms] = None
     country_risk: dict[str, Annotated[int, Field(ge=0, le=7)]] = {}
+
+    def rate(self, currency: str) -> Decimal | None:
+        """Value of one unit of `currency` in company currency, None when the snapshot has no rate."""
+        return Decimal(1) if currency == self.company.currency else self.fx_rates.get(currency)
+
+
+class Snapshot(SnapshotHeader):
+    """One company's receivables, orders and covers on one date."""
     customers: list[Customer]
     invoices: list[Invoice] = []
     orders: list[SaleOrder] = []
+
+    @property
+    def header(self) -> SnapshotHeader:
+        return SnapshotHeader.model_construct(**{name: getattr(self, name) for name in SnapshotHeader.model_fields})
+
+    def iter_invoices(self):
+        return iter(self.invoices)
+
+    def iter_orders(self):
+        return iter(self.orders)

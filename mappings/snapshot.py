@@ -1,72 +1,307 @@
-"""Load a snapshot file: validate it completely, or fail naming file, record and field."""
+"""Read a snapshot file: validate it completely, or fail naming file, record and field.
+
+Large files are read without holding every record at once: the top-level layout is found by a
+light scan, and the record lists are validated by pydantic in chunks of a few MiB, each chunk
+checked (ids, customers, exchange rates) as it is handed over. A chunk cut that the scan got wrong
+(a record separator inside a text) can only give invalid JSON, and any JSON problem sends the whole
+file through pydantic in one piece: that path is the authority for what is valid and what the
+error says."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Iterator
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from .errors import SnapshotError
-from .models import SNAPSHOT_FORMAT, Snapshot
+from .models import SNAPSHOT_FORMAT, Customer, Invoice, SaleOrder, Snapshot, SnapshotHeader
 
-_RECORD_LISTS = ("customers", "invoices", "orders")
+CHUNK_BYTES = 4 << 20
+RECORD_LISTS = {"customers": Customer, "invoices": Invoice, "orders": SaleOrder}
+_ADAPTERS = {name: TypeAdapter(list[model]) for name, model in RECORD_LISTS.items()}
+_WS = re.compile(rb"\s*")
+_KEY = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_ARRAY_END = re.compile(rb"\}\s*\]")
+_SEPARATOR = re.compile(rb"\}\s*,\s*(?=\{)")
+
+
+class _Unscannable(Exception):
+    """The light scan could not follow the file: let pydantic read it whole."""
+
+
+class ChunkUnreadable(Exception):
+    """The light scan cut the file where it should not have: call read_whole() and start again."""
+
+
+class SnapshotSource:
+    """A validated snapshot whose invoices and orders are read piece by piece.
+
+    `header` and `customers` are read at once; `chunks(kind)` lists the pieces of the invoices or
+    orders and `read_chunk` validates one (in any process: the pieces are independent); duplicate
+    ids across pieces are caught by `check_unique`. iter_invoices()/iter_orders() do all of that in
+    order, for a reader that wants the records one by one."""
+
+    def __init__(self, raw: bytes, source: str):
+        self.source = source
+        self._raw = raw
+        self._whole = None
+        try:
+            self._layout = _scan(raw)
+            self.header = self._validate_header()
+            self.customers = [c for chunk in self.chunks("customers") for c in self._validate(chunk, "customers")]
+        except (_Unscannable, ChunkUnreadable):
+            self.read_whole()
+        check_customers(self.header, self.customers, source)
+        self._customer_ids = {c.id for c in self.customers}
+
+    def iter_invoices(self) -> Iterator[Invoice]:
+        return self._checked("invoices")
+
+    def iter_orders(self) -> Iterator[SaleOrder]:
+        return self._checked("orders")
+
+    def chunks(self, kind) -> list:
+        """The pieces of one record list, in file order: byte ranges, or [None] once read whole."""
+        if self._whole is not None:
+            return [None]
+        entry = self._layout.get(kind)
+        return list(entry[1]) if entry else []
+
+    def read_chunk(self, kind, chunk) -> list:
+        """One piece's records, validated and checked against the customers and the rates."""
+        records = self._validate(chunk, kind)
+        header, customer_ids = self.header, self._customer_ids
+        currencies = set(header.fx_rates) | {header.company.currency}
+        for doc in records:
+            if doc.customer_id not in customer_ids or doc.currency not in currencies or (
+                    kind == "invoices" and doc.due_date is None):
+                check_document(header, customer_ids, set(), kind, doc, self.source)   # says what is wrong
+        return records
+
+    def check_unique(self, kind, ids, seen: set) -> None:
+        """Add a piece's ids to `seen` (the ids of the pieces before); raise on a duplicate."""
+        before = len(seen)
+        seen.update(ids)
+        if len(seen) - before != len(ids):
+            counts: dict = {}
+            for record_id in ids:
+                counts[record_id] = counts.get(record_id, 0) + 1
+            duplicate = next((i for i, n in counts.items() if n > 1), None)
+            if duplicate is None:     # a repeat of an id from an earlier piece
+                duplicate = next(i for i in ids if i in seen)
+            raise SnapshotError(f"duplicate {kind[:-1]} id", where=f"{self.source}: {kind}[id={duplicate}].id")
+
+    def read_whole(self) -> None:
+        """Give up the light scan: validate the whole file in one piece (the authority on errors)."""
+        if self._whole is None:
+            self._whole = parse_whole(self._raw, self.source)
+            self.header = self._whole.header
+            self.customers = self._whole.customers
+
+    def _checked(self, kind):
+        seen: set = set()
+        count = 0
+        try:
+            for chunk in self.chunks(kind):
+                records = self.read_chunk(kind, chunk)
+                self.check_unique(kind, [r.id for r in records], seen)
+                count += len(records)
+                yield from records
+        except ChunkUnreadable:
+            # Only a cut inside a text makes a piece unreadable, and the pieces before it were whole
+            # JSON: they are the list's first `count` records. Go on from there, read whole.
+            self.read_whole()
+            rest = self.read_chunk(kind, None)[count:]
+            self.check_unique(kind, [r.id for r in rest], seen)
+            yield from rest
+
+    def _validate(self, chunk, kind) -> list:
+        if chunk is None:
+            return getattr(self._whole, kind)
+        start, end = chunk
+        text = b"[" + self._raw[start:end] + b"]"
+        try:
+            return _ADAPTERS[kind].validate_json(text)
+        except ValidationError as exc:
+            if exc.errors()[0]["type"] == "json_invalid":
+                raise ChunkUnreadable() from None
+            raise _record_error(exc, kind, text, self.source) from None
+
+    def _validate_header(self):
+        fields = {}
+        for key, entry in self._layout.items():
+            if entry[0] == "value":
+                if key in RECORD_LISTS:      # e.g. "invoices": null: let the whole-file path say so
+                    raise _Unscannable()
+                fields[key] = json.loads(self._raw[entry[1]:entry[2]])
+        if "customers" not in self._layout:
+            raise _Unscannable()
+        try:
+            return SnapshotHeader.model_validate(fields)
+        except ValidationError:
+            raise _Unscannable() from None   # the whole-file path words the error, with its full path
+
+
+def open_snapshot(path) -> SnapshotSource:
+    """Open the snapshot at `path` for reading; raise SnapshotError on any problem."""
+    return SnapshotSource(_read(path), str(path))
 
 
 def load_snapshot(path) -> Snapshot:
-    """Read and validate the snapshot at `path`; raise SnapshotError on any problem."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SnapshotError(f"cannot read the snapshot: {exc.strerror}", where=str(path)) from None
-    return parse_snapshot(raw, source=str(path))
+    """Read, validate and check the whole snapshot at `path` into memory."""
+    return parse_snapshot(_read(path), str(path))
 
 
 def parse_snapshot(raw: bytes | str, source: str = "<snapshot>") -> Snapshot:
-    """Validate snapshot JSON text; check ids, references and exchange rates."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    src = SnapshotSource(raw, source)
+    invoices, orders = list(src.iter_invoices()), list(src.iter_orders())
+    return Snapshot.model_construct(**dict(src.header), customers=src.customers, invoices=invoices,
+                                    orders=orders)
+
+
+def parse_whole(raw: bytes, source: str) -> Snapshot:
     try:
-        snapshot = Snapshot.model_validate_json(raw)
+        return Snapshot.model_validate_json(raw)
     except ValidationError as exc:
         raise _snapshot_error(exc, raw, source) from None
-    check_references(snapshot, source)
-    return snapshot
 
 
-def check_references(snapshot: Snapshot, source: str) -> None:
+def _read(path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise SnapshotError(f"cannot read the snapshot: {exc.strerror}", where=str(path)) from None
+
+
+# --- checks across records -----------------------------------------------------------------------
+
+def check_references(snapshot: Snapshot, source: str = "<snapshot>") -> None:
     """Every id unique, every document's customer known, every currency with a rate."""
-    customers = set()
-    for customer in snapshot.customers:
-        if customer.id in customers:
-            raise SnapshotError("duplicate customer id", where=f"{source}: customers[id={customer.id}].id")
-        customers.add(customer.id)
-    rates = set(snapshot.fx_rates) | {snapshot.company.currency}
-    for customer in snapshot.customers:
-        cover = customer.insurer_cover
-        if cover is not None and cover.currency not in rates:
-            raise _missing_rate(source, f"customers[id={customer.id}].insurer_cover.currency", cover.currency,
-                                snapshot.company.currency)
+    header = snapshot.header
+    check_customers(header, snapshot.customers, source)
+    ids = {c.id for c in snapshot.customers}
     for kind in ("invoices", "orders"):
-        seen = set()
+        seen: set = set()
         for doc in getattr(snapshot, kind):
-            where = f"{source}: {kind}[id={doc.id}]"
-            if doc.id in seen:
-                raise SnapshotError(f"duplicate {kind[:-1]} id", where=f"{where}.id")
-            seen.add(doc.id)
-            if doc.customer_id not in customers:
-                raise SnapshotError(f"customer {doc.customer_id!r} is not in the snapshot's customers",
-                                    where=f"{where}.customer_id",
-                                    hint="add the customer or drop the document from the snapshot")
-            if doc.currency not in rates:
-                raise _missing_rate(source, f"{kind}[id={doc.id}].currency", doc.currency, snapshot.company.currency)
-    for invoice in snapshot.invoices:
-        if invoice.state == "posted" and invoice.due_date is None and invoice.invoice_date is None:
-            raise SnapshotError("a posted invoice needs a due_date (or at least an invoice_date)",
-                                where=f"{source}: invoices[id={invoice.id}].due_date")
+            check_document(header, ids, seen, kind, doc, source)
+
+
+def check_customers(header, customers, source):
+    seen = set()
+    for customer in customers:
+        if customer.id in seen:
+            raise SnapshotError("duplicate customer id", where=f"{source}: customers[id={customer.id}].id")
+        seen.add(customer.id)
+        cover = customer.insurer_cover
+        if cover is not None and header.rate(cover.currency) is None:
+            raise _missing_rate(source, f"customers[id={customer.id}].insurer_cover.currency", cover.currency,
+                                header.company.currency)
+
+
+def check_document(header, customer_ids, seen, kind, doc, source):
+    if doc.id in seen:
+        raise SnapshotError(f"duplicate {kind[:-1]} id", where=f"{source}: {kind}[id={doc.id}].id")
+    seen.add(doc.id)
+    if doc.customer_id not in customer_ids:
+        raise SnapshotError(f"customer {doc.customer_id!r} is not in the snapshot's customers",
+                            where=f"{source}: {kind}[id={doc.id}].customer_id",
+                            hint="add the customer or drop the document from the snapshot")
+    if header.rate(doc.currency) is None:
+        raise _missing_rate(source, f"{kind}[id={doc.id}].currency", doc.currency, header.company.currency)
+    if kind == "invoices" and doc.state == "posted" and doc.due_date is None and doc.invoice_date is None:
+        raise SnapshotError("a posted invoice needs a due_date (or at least an invoice_date)",
+                            where=f"{source}: invoices[id={doc.id}].due_date")
 
 
 def _missing_rate(source, where, currency, company_currency):
     return SnapshotError(f"no exchange rate for currency {currency!r}", where=f"{source}: {where}",
                          hint=f'add "{currency}": "<value of 1 {currency} in {company_currency}>" to fx_rates')
+
+
+# --- the light scan of the top level ---------------------------------------------------------------
+
+def _scan(raw: bytes) -> dict:
+    """{key: ("value", start, end)} for small values, {key: ("records", [(start, end), ...])} for lists."""
+    layout = {}
+    pos = _skip(raw, 0)
+    if raw[pos:pos + 1] != b"{":
+        raise _Unscannable()
+    pos = _skip(raw, pos + 1)
+    while raw[pos:pos + 1] != b"}":
+        m = _KEY.match(raw, pos)
+        if not m:
+            raise _Unscannable()
+        key = json.loads(m.group())
+        if key in layout:
+            raise _Unscannable()
+        pos = _skip(raw, m.end())
+        if raw[pos:pos + 1] != b":":
+            raise _Unscannable()
+        pos = _skip(raw, pos + 1)
+        if key in RECORD_LISTS and raw[pos:pos + 1] == b"[":
+            chunks, pos = _record_chunks(raw, pos + 1)
+            layout[key] = ("records", chunks)
+        else:
+            end = _value_end(raw, pos)
+            layout[key] = ("value", pos, end)
+            pos = end
+        pos = _skip(raw, pos)
+        if raw[pos:pos + 1] == b",":
+            pos = _skip(raw, pos + 1)
+        elif raw[pos:pos + 1] != b"}":
+            raise _Unscannable()
+    if _skip(raw, pos + 1) != len(raw):
+        raise _Unscannable()
+    return layout
+
+
+def _record_chunks(raw, pos):
+    start = _skip(raw, pos)
+    if raw[start:start + 1] == b"]":
+        return [], start + 1
+    end = _ARRAY_END.search(raw, start)
+    if not end:
+        raise _Unscannable()
+    last = end.start() + 1                  # just after the last record's closing brace
+    chunks = []
+    while True:
+        cut = _SEPARATOR.search(raw, min(start + CHUNK_BYTES, last), last)
+        if cut is None:
+            chunks.append((start, last))
+            return chunks, end.end()
+        chunks.append((start, cut.start() + 1))
+        start = cut.end()
+
+
+def _value_end(raw, pos, window=4096):
+    decoder = json.JSONDecoder()
+    while True:
+        text = raw[pos:pos + window].decode("utf-8", "ignore")
+        try:
+            _, end = decoder.raw_decode(text)
+            return pos + len(text[:end].encode("utf-8"))
+        except ValueError:
+            if pos + window >= len(raw):
+                raise _Unscannable() from None
+            window *= 4
+
+
+def _skip(raw, pos):
+    return _WS.match(raw, pos).end()
+
+
+# --- error messages -------------------------------------------------------------------------------
+
+def _record_error(exc, kind, text, source) -> SnapshotError:
+    first = exc.errors(include_url=False)[0]
+    index, *rest = first["loc"]
+    record_id = _record_id(_load_plain(text), None, index)
+    label = f"{kind}[id={record_id}]" if record_id else f"{kind}[#{index + 1} of its piece]"
+    return _error(exc, first, ".".join([label, *map(str, rest)]), source)
 
 
 def _snapshot_error(exc: ValidationError, raw, source: str) -> SnapshotError:
@@ -79,7 +314,10 @@ def _snapshot_error(exc: ValidationError, raw, source: str) -> SnapshotError:
     if loc == ["format"]:
         return SnapshotError(f"unknown format {first.get('input')!r}; expected {SNAPSHOT_FORMAT!r}",
                              where=f"{source}: format")
-    path = _readable_path(loc, raw)
+    return _error(exc, first, _readable_path(loc, raw), source)
+
+
+def _error(exc, first, path, source):
     count = exc.error_count()
     more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
     value = first.get("input")
@@ -90,12 +328,12 @@ def _snapshot_error(exc: ValidationError, raw, source: str) -> SnapshotError:
 def _readable_path(loc, raw) -> str:
     """customers.3.credit_limit -> customers[id=42].credit_limit, using the record's own id."""
     parts = []
-    records = None
+    document = None
     for i, item in enumerate(loc):
-        if isinstance(item, int) and i > 0 and loc[i - 1] in _RECORD_LISTS:
-            if records is None:
-                records = _load_plain(raw)
-            record_id = _record_id(records, loc[i - 1], item)
+        if isinstance(item, int) and i > 0 and loc[i - 1] in RECORD_LISTS:
+            if document is None:
+                document = _load_plain(raw)
+            record_id = _record_id(document, loc[i - 1], item)
             parts[-1] = f"{parts[-1]}[{'id=' + record_id if record_id else '#' + str(item + 1)}]"
         elif isinstance(item, int):
             parts[-1] = f"{parts[-1]}[{item}]"
@@ -113,7 +351,8 @@ def _load_plain(raw):
 
 def _record_id(document, list_name, index):
     try:
-        record_id = document[list_name][index]["id"]
+        records = document[list_name] if list_name else document
+        record_id = records[index]["id"]
     except (KeyError, IndexError, TypeError):
         return None
     return str(record_id) if record_id is not None else None

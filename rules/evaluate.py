@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import string
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
 from . import expr
-from .facts import FACTS, compute_facts
+from .facts import FACTS, NUMBER_FACTS, compute_facts
 from .pyengine import PythonEngine
 
 ENGINES = ("durable", "python")
@@ -57,21 +59,23 @@ def make_engine(name: str, policy):
 
 def numeric_view(facts: dict, defaults: dict) -> dict:
     """What conditions read: numbers as floats, absent facts None unless the policy has a default."""
-    view = {}
-    for name, spec in FACTS.items():
-        value = facts[name]
-        if value is None and name in defaults:
-            value = defaults[name]
-        if spec.type == "number" and value is not None:
-            value = float(value)
-        view[name] = value
+    view = dict(facts)
+    for name in NUMBER_FACTS:
+        value = view[name]
+        if value is None:
+            value = defaults.get(name)
+        view[name] = None if value is None else float(value)
     return view
 
 
 def evaluate(policy, snapshot, engine, as_of: dt.date | None = None):
-    """Yield a CustomerResult per customer of the snapshot, in order."""
-    for customer, facts in zip(snapshot.customers, compute_facts(snapshot, as_of)):
-        yield evaluate_customer(policy, engine, customer.id, customer.name, facts)
+    """A CustomerResult per customer of the snapshot (a Snapshot or a SnapshotSource), in order.
+
+    The whole snapshot is read and checked before this returns: a bad record fails here, before
+    any result exists. The results themselves come one by one."""
+    all_facts = compute_facts(snapshot, as_of)
+    return (evaluate_customer(policy, engine, customer.id, customer.name, facts)
+            for customer, facts in zip(snapshot.customers, all_facts))
 
 
 def evaluate_customer(policy, engine, customer_id, name, facts) -> CustomerResult:
@@ -106,8 +110,8 @@ def _decision(policy, rule, action, customer_id, facts) -> Decision:
     return Decision(customer_id, rule.id, action.kind, message, read, policy.name, policy.version, amount)
 
 
+@functools.lru_cache(maxsize=None)
 def _placeholders(message):
-    import string
     return [f for _, f, _, _ in string.Formatter().parse(message) if f]
 
 

@@ -5,7 +5,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from mappings.models import Snapshot
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -23,7 +22,10 @@ class FactSpec:
     @property
     def type(self) -> str:
         """The type the expression language sees: number, bool, status or date."""
-        return {"money": "number", "days": "number", "grade": "number"}.get(self.kind, self.kind)
+        return _TYPES.get(self.kind, self.kind)
+
+
+_TYPES = {"money": "number", "days": "number", "grade": "number"}
 
 
 FACTS = {spec.name: spec for spec in (
@@ -47,78 +49,129 @@ FACTS = {spec.name: spec for spec in (
     FactSpec("overdue_declare_by", "date", "date by which the oldest overdue must be declared to the insurer",
              True),
 )}
+NUMBER_FACTS = tuple(name for name, spec in FACTS.items() if spec.type == "number")
 
 
-def to_company(amount: Decimal, rate: Decimal) -> Decimal:
-    """An amount in company currency, rounded to the cent as the ERP books it."""
-    return (amount * rate).quantize(CENT, ROUND_HALF_UP)
+def to_company(amount: Decimal, rate: Decimal | None) -> Decimal:
+    """An amount in company currency, rounded to the cent as the ERP books it (rate None: it already is)."""
+    return amount.quantize(CENT, ROUND_HALF_UP) if rate is None else (amount * rate).quantize(CENT, ROUND_HALF_UP)
 
 
-def compute_facts(snapshot: Snapshot, as_of: dt.date | None = None) -> list[dict]:
-    """One facts dict per customer, in the snapshot's order, as of `as_of` (default: the snapshot's)."""
-    as_of = as_of or snapshot.as_of
-    rates = dict(snapshot.fx_rates)
-    rates[snapshot.company.currency] = Decimal(1)
-    index = {customer.id: i for i, customer in enumerate(snapshot.customers)}
-    n = len(snapshot.customers)
-    open_receivables = [ZERO] * n
-    overdue_amount = [ZERO] * n
-    oldest_due: list[dt.date | None] = [None] * n
-    orders_to_invoice = [ZERO] * n
-    terms = [customer.payment_term_days or 0 for customer in snapshot.customers]
+def compute_facts(snapshot, as_of: dt.date | None = None) -> list[dict]:
+    """One facts dict per customer, in the snapshot's order, as of `as_of` (default: the snapshot's).
 
-    for inv in snapshot.invoices:
-        if inv.state != "posted":
-            continue
-        i = index[inv.customer_id]
-        residual = to_company(inv.amount_residual, rates[inv.currency])
-        if inv.kind == "credit_note":
-            residual = -abs(residual)
-        open_receivables[i] += residual
-        due = inv.due_date or inv.invoice_date
-        if residual > 0 and not inv.disputed and due < as_of:
-            overdue_amount[i] += residual
-            if oldest_due[i] is None or due < oldest_due[i]:
-                oldest_due[i] = due
+    `snapshot` is a Snapshot or a SnapshotSource; its invoices and orders are read once."""
+    ledger = Ledger(snapshot.header, snapshot.customers, as_of)
+    ledger.absorb(ledger.fold_invoices(snapshot.iter_invoices()))
+    ledger.absorb(ledger.fold_orders(snapshot.iter_orders()))
+    return ledger.facts()
 
-    for order in snapshot.orders:
-        if order.state not in ("quotation", "confirmed"):
-            continue
-        i = index[order.customer_id]
-        if order.payment_term_days is not None and order.payment_term_days > terms[i]:
-            terms[i] = order.payment_term_days
-        if order.state == "confirmed":
-            orders_to_invoice[i] += to_company(order.amount_to_invoice, rates[order.currency])
 
-    pt = snapshot.policy_terms
-    notification_days = pt.overdue_notification_days if pt else None
-    result = []
-    for i, customer in enumerate(snapshot.customers):
-        exposure = open_receivables[i] + orders_to_invoice[i]
-        cover_status, insured = _cover(customer.insurer_cover, as_of, rates)
-        oldest = oldest_due[i]
-        result.append({
-            "open_receivables": open_receivables[i],
-            "overdue_amount": overdue_amount[i],
-            "max_days_overdue": (as_of - oldest).days if oldest else 0,
-            "orders_to_invoice": orders_to_invoice[i],
-            "exposure": exposure,
-            "credit_limit": (customer.credit_limit or ZERO).quantize(CENT, ROUND_HALF_UP),
-            "insured_cover": insured,
-            "uninsured_exposure": max(ZERO, exposure - insured),
-            "payment_term_days": terms[i],
-            "cover_status": cover_status,
-            "cover_request_pending": bool(customer.insurer_cover and customer.insurer_cover.request_pending),
-            "country_risk": snapshot.country_risk.get(customer.country) if customer.country else None,
-            "on_hold": customer.on_hold,
-            "max_credit_period_days": pt.max_credit_period_days if pt else None,
-            "max_extension_days": pt.max_extension_days if pt else None,
-            "overdue_notification_days": notification_days,
-            "discretionary_limit": pt.discretionary_limit.quantize(CENT, ROUND_HALF_UP) if pt else None,
-            "overdue_declare_by": (oldest + dt.timedelta(days=notification_days)
-                                   if oldest and notification_days is not None else None),
-        })
-    return result
+class Ledger:
+    """Each customer's running totals, in whole cents, folded from invoices and orders.
+
+    Folding a batch gives a small partial ({customer index: totals}) that `absorb` adds in: batches
+    can be folded anywhere (another process) and absorbed in any order, with the same result."""
+    OPEN, OVERDUE, OLDEST, TO_INVOICE, TERM = range(5)
+
+    def __init__(self, header, customers, as_of: dt.date | None = None):
+        self.header = header
+        self.customers = customers
+        self.as_of = as_of or header.as_of
+        self.index = {customer.id: i for i, customer in enumerate(customers)}
+        self.cents_rate = {currency: rate * 100 for currency, rate in header.fx_rates.items()}
+        self.cents_rate[header.company.currency] = Decimal(100)
+        self.totals = [[0, 0, None, 0, customer.payment_term_days or 0] for customer in customers]
+
+    def fold_invoices(self, invoices) -> dict:
+        partial, index, rates, as_of = {}, self.index, self.cents_rate, self.as_of
+        for inv in invoices:
+            if inv.state != "posted":
+                continue
+            i = index[inv.customer_id]
+            residual = int((inv.amount_residual * rates[inv.currency]).to_integral_value(ROUND_HALF_UP))
+            if inv.kind == "credit_note":
+                residual = -abs(residual)
+            totals = partial.get(i) or partial.setdefault(i, [0, 0, None, 0, 0])
+            totals[0] += residual
+            due = inv.due_date or inv.invoice_date
+            if residual > 0 and not inv.disputed and due < as_of:
+                totals[1] += residual
+                due = due.toordinal()
+                if totals[2] is None or due < totals[2]:
+                    totals[2] = due
+        return partial
+
+    def fold_orders(self, orders) -> dict:
+        partial, index, rates = {}, self.index, self.cents_rate
+        for order in orders:
+            if order.state not in ("quotation", "confirmed"):
+                continue
+            i = index[order.customer_id]
+            totals = partial.get(i) or partial.setdefault(i, [0, 0, None, 0, 0])
+            if order.payment_term_days is not None and order.payment_term_days > totals[4]:
+                totals[4] = order.payment_term_days
+            if order.state == "confirmed":
+                totals[3] += int((order.amount_to_invoice * rates[order.currency]).to_integral_value(ROUND_HALF_UP))
+        return partial
+
+    def absorb(self, partial: dict) -> None:
+        for i, (receivable, overdue, oldest, to_invoice, term) in partial.items():
+            totals = self.totals[i]
+            totals[0] += receivable
+            totals[1] += overdue
+            if oldest is not None and (totals[2] is None or oldest < totals[2]):
+                totals[2] = oldest
+            totals[3] += to_invoice
+            if term > totals[4]:
+                totals[4] = term
+
+    def facts(self) -> list[dict]:
+        """One facts dict per customer, in order."""
+        header, as_of = self.header, self.as_of
+        rates = dict(header.fx_rates)
+        rates[header.company.currency] = None
+        pt = header.policy_terms
+        notification_days = pt.overdue_notification_days if pt else None
+        discretionary = pt.discretionary_limit.quantize(CENT, ROUND_HALF_UP) if pt else None
+        result = []
+        for customer, (receivable, overdue, oldest, to_invoice, term) in zip(self.customers, self.totals):
+            oldest = dt.date.fromordinal(oldest) if oldest is not None else None
+            result.append(customer_facts(header, customer, as_of, rates, _money(receivable), _money(overdue),
+                                         oldest, _money(to_invoice), term, notification_days, discretionary))
+        return result
+
+
+def _money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def customer_facts(header, customer, as_of, rates, open_receivables, overdue_amount, oldest, orders_to_invoice,
+                   payment_term_days, notification_days, discretionary) -> dict:
+    pt = header.policy_terms
+    exposure = open_receivables + orders_to_invoice
+    cover_status, insured = _cover(customer.insurer_cover, as_of, rates)
+    return {
+        "open_receivables": open_receivables,
+        "overdue_amount": overdue_amount,
+        "max_days_overdue": (as_of - oldest).days if oldest else 0,
+        "orders_to_invoice": orders_to_invoice,
+        "exposure": exposure,
+        "credit_limit": (customer.credit_limit or ZERO).quantize(CENT, ROUND_HALF_UP),
+        "insured_cover": insured,
+        "uninsured_exposure": max(ZERO, exposure - insured),
+        "payment_term_days": payment_term_days,
+        "cover_status": cover_status,
+        "cover_request_pending": bool(customer.insurer_cover and customer.insurer_cover.request_pending),
+        "country_risk": header.country_risk.get(customer.country) if customer.country else None,
+        "on_hold": customer.on_hold,
+        "max_credit_period_days": pt.max_credit_period_days if pt else None,
+        "max_extension_days": pt.max_extension_days if pt else None,
+        "overdue_notification_days": notification_days,
+        "discretionary_limit": discretionary,
+        "overdue_declare_by": (oldest + dt.timedelta(days=notification_days)
+                               if oldest and notification_days is not None else None),
+    }
 
 
 def _cover(cover, as_of, rates) -> tuple[str, Decimal]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -40,7 +41,7 @@ class Rule:
     line: int = 0
     description: str = ""
 
-    @property
+    @cached_property
     def reads(self) -> list[str]:
         """Names the condition and the amount read, in order."""
         seen = expr.names(self.when)

@@ -1,0 +1,84 @@
+"""Evaluate a snapshot file on every core: fold the record pieces, then evaluate blocks of customers.
+
+The work partitions as DESIGN.md §11 says: record pieces fold into per-customer totals in any
+process (rules.facts.Ledger), customers are evaluated and rendered in contiguous blocks. Worker
+processes are forked, so they share the file and the customers with the parent without copying.
+With one job everything runs in this process, through the same functions."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+from mappings.snapshot import ChunkUnreadable
+from rules.evaluate import evaluate_customer, make_engine
+from rules.facts import Ledger, compute_facts
+
+from . import report
+
+SMALL_FILE = 8 << 20      # below this, processes cost more than they save
+_work: dict = {}          # what forked workers read: set just before the pool starts
+
+
+def default_jobs(source) -> int:
+    if len(source._raw) < SMALL_FILE or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+def facts_of(source, as_of, jobs: int) -> list[dict]:
+    """Every customer's facts; the whole snapshot is validated before this returns."""
+    ledger = Ledger(source.header, source.customers, as_of)
+    pieces = [(kind, chunk) for kind in ("invoices", "orders") for chunk in source.chunks(kind)]
+    _work.update(source=source, ledger=ledger, pieces=pieces)
+    try:
+        folded = _map(_fold_piece, range(len(pieces)), jobs)
+        seen = {"invoices": set(), "orders": set()}
+        for (kind, _), (ids, partial) in zip(pieces, folded):
+            source.check_unique(kind, ids, seen[kind])
+            ledger.absorb(partial)
+    except ChunkUnreadable:
+        source.read_whole()
+        return compute_facts(source, as_of)
+    finally:
+        _work.clear()
+    return ledger.facts()
+
+
+def render(policy, engine_name, source, all_facts, fmt, jobs: int):
+    """The results as text blocks in customer order, with the count per status; warns on fallback."""
+    customers = source.customers
+    size = max(1, -(-len(customers) // (jobs * 4)))
+    blocks = [(start, min(start + size, len(customers))) for start in range(0, len(customers), size)]
+    _work.update(policy=policy, engine_name=engine_name, customers=customers, facts=all_facts, fmt=fmt)
+    try:
+        return _map(_render_block, blocks, jobs)
+    finally:
+        _work.clear()
+
+
+def _fold_piece(n):
+    kind, chunk = _work["pieces"][n]
+    records = _work["source"].read_chunk(kind, chunk)
+    ledger = _work["ledger"]
+    partial = ledger.fold_invoices(records) if kind == "invoices" else ledger.fold_orders(records)
+    return [r.id for r in records], partial
+
+
+def _render_block(block):
+    start, end = block
+    policy = _work["policy"]
+    engine, _ = make_engine(_work["engine_name"], policy)
+    results = [evaluate_customer(policy, engine, c.id, c.name, f)
+               for c, f in zip(_work["customers"][start:end], _work["facts"][start:end])]
+    if _work["fmt"] == "json":
+        return report.json_block(results), report.count_statuses(results)
+    return report.table_block(results), report.count_statuses(results)
+
+
+def _map(func, items, jobs):
+    items = list(items)
+    if jobs <= 1 or len(items) <= 1:
+        return [func(item) for item in items]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(func, items, chunksize=1))
