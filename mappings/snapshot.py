@@ -82,16 +82,15 @@ class SnapshotSource:
 
     def check_unique(self, kind, ids, seen: set) -> None:
         """Add a piece's ids to `seen` (the ids of the pieces before); raise on a duplicate."""
-        before = len(seen)
-        seen.update(ids)
-        if len(seen) - before != len(ids):
-            counts: dict = {}
+        mine = set(ids)
+        if len(mine) != len(ids) or not seen.isdisjoint(mine):
+            counted: set = set()
             for record_id in ids:
-                counts[record_id] = counts.get(record_id, 0) + 1
-            duplicate = next((i for i, n in counts.items() if n > 1), None)
-            if duplicate is None:     # a repeat of an id from an earlier piece
-                duplicate = next(i for i in ids if i in seen)
-            raise SnapshotError(f"duplicate {kind[:-1]} id", where=f"{self.source}: {kind}[id={duplicate}].id")
+                if record_id in seen or record_id in counted:
+                    raise SnapshotError(f"duplicate {kind[:-1]} id",
+                                        where=f"{self.source}: {kind}[id={record_id}].id")
+                counted.add(record_id)
+        seen |= mine
 
     def read_whole(self) -> None:
         """Give up the light scan: validate the whole file in one piece (the authority on errors)."""
