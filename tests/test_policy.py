@@ -119,3 +119,10 @@ def test_evaluate_refuses_a_bad_policy_before_reading_anything(tmp_path, write_j
     bad = write_policy(tmp_path, GOOD.replace("credit_limit > 0", "credit_limit > "))
     proc = run_cli("evaluate", "--snapshot", tmp_path / "missing.json", "--policy", bad)
     assert proc.returncode == 2 and f"{bad}:6:" in proc.stderr and proc.stdout == ""
+
+
+def test_the_readme_documents_every_fact_a_rule_can_read():
+    from rules.facts import FACTS
+    from tests.conftest import REPO
+    readme = (REPO / "README.md").read_text()
+    assert [name for name in FACTS if f"| `{name}` |" not in readme] == []
