@@ -5,6 +5,7 @@ import argparse
 import datetime as dt
 import gc
 import sys
+import time
 
 from mappings.errors import BadInput, CreditGuardError, TransientError
 from mappings.snapshot import open_snapshot
@@ -12,7 +13,10 @@ from rules.evaluate import ENGINES, evaluate, evaluate_customer, make_engine
 from rules.facts import compute_facts
 from rules.policy import check_policy, load_policy
 
-from . import batch, report
+from . import batch, cycle, cycle_view, report
+from .config import load_config
+from .store import Store
+from .sync import build_snapshot
 
 
 def _date(text):
@@ -51,7 +55,44 @@ def build_parser() -> argparse.ArgumentParser:
     c = psub.add_parser("check", help="validate a policy file and report every problem")
     c.add_argument("file", metavar="FILE")
     c.set_defaults(func=cmd_policy_check)
+
+    def config_arg(p):
+        p.add_argument("--config", required=True, metavar="FILE", help="connector config (TOML)")
+
+    p = sub.add_parser("sync", help="read the ERP into the local store (only what changed since the last sync)")
+    config_arg(p)
+    p.add_argument("--full", action="store_true", help="read everything again, not only the changes")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("run", help="sync, evaluate the policy and write holds and notes back to the ERP")
+    config_arg(p)
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--once", action="store_true", help="run one cycle and exit")
+    when.add_argument("--every", type=_seconds, metavar="SECONDS", help="run a cycle every SECONDS until stopped")
+    p.add_argument("--dry-run", action="store_true", help="plan the writes and show them, write nothing")
+    p.add_argument("--full", action="store_true", help="read everything again, not only the changes")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("holds", help="the customers on hold, with the reasons (from the store)")
+    config_arg(p)
+    p.set_defaults(func=cmd_holds)
+
+    p = sub.add_parser("snapshot", help="export the synced records as a snapshot (contract v1)")
+    config_arg(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the snapshot")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="the snapshot's date (default: today)")
+    p.set_defaults(func=cmd_snapshot)
     return parser
+
+
+def _seconds(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds (1 or more)")
+    return value
 
 
 def _prepare(args):
@@ -103,6 +144,88 @@ def cmd_policy_check(args) -> int:
         print(f"{args.file}: {len(problems)} problem{'s' if len(problems) > 1 else ''}", file=sys.stderr)
         return 2
     print(f"{args.file}: policy {policy.name} v{policy.version} is valid ({len(policy.rules)} rules)")
+    return 0
+
+
+def cmd_sync(args) -> int:
+    config = load_config(args.config)
+    progress = cycle_view.Progress()
+    try:
+        result = cycle.sync(config, full=args.full, progress=progress)
+    finally:
+        progress.done()
+    cycle_view.write_sync(result, sys.stdout)
+    return 0
+
+
+def cmd_run(args) -> int:
+    config = load_config(args.config)
+    if args.once:
+        _run_once(config, args, first_contact=True)
+        return 0
+    try:
+        _loop(config, args)
+    except KeyboardInterrupt:
+        print(f"{_now()} stopped", file=sys.stderr)
+    return 0
+
+
+def _loop(config, args):
+    """A cycle every args.every seconds; a failing cycle is logged and the next tick tries again."""
+    first = True
+    while True:
+        started = time.monotonic()
+        try:
+            _run_once(config, args, first_contact=first)
+        except TransientError as exc:
+            print(f"{_now()} temporary error, retrying in {args.every} s: {exc}", file=sys.stderr)
+        except BadInput as exc:
+            if first:
+                raise
+            print(f"{_now()} error, retrying in {args.every} s: {exc.render()}", file=sys.stderr)
+        first = False
+        sys.stdout.flush()
+        time.sleep(max(0.0, args.every - (time.monotonic() - started)))
+
+
+def _run_once(config, args, first_contact):
+    progress = cycle_view.Progress()
+    try:
+        result = cycle.run_cycle(config, full=args.full, dry_run=args.dry_run, progress=progress,
+                                 first_contact=first_contact)
+    finally:
+        progress.done()
+    cycle_view.write_cycle(result, sys.stdout)
+
+
+def _now():
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def cmd_holds(args) -> int:
+    config = load_config(args.config)
+    with Store(config.store_path) as store:
+        holds = store.holds()
+        ours = {h["customer_id"] for h in holds}
+        elsewhere = [c for c in store.records("customers") if c.get("on_hold") and c["id"] not in ours]
+    cycle_view.write_holds(holds, elsewhere, sys.stdout)
+    return 0
+
+
+def cmd_snapshot(args) -> int:
+    config = load_config(args.config)
+    with Store(config.store_path) as store:
+        records = {name: store.records(name) for name in ("company", "currencies", "customers", "invoices", "orders")}
+    snapshot = build_snapshot(records, as_of=args.as_of or dt.date.today(), policy_terms=config.policy_terms,
+                              country_risk=config.country_risk, source=str(config.store_path))
+    text = snapshot.model_dump_json(indent=1, exclude_none=False)
+    try:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text + "\n")
+    except OSError as exc:
+        raise BadInput(f"cannot write the snapshot: {exc.strerror}", where=args.output) from None
+    print(f"{args.output}: snapshot as of {snapshot.as_of.isoformat()} with {len(snapshot.customers)} customers, "
+          f"{len(snapshot.invoices)} invoices, {len(snapshot.orders)} orders")
     return 0
 
 

@@ -1,0 +1,189 @@
+"""Load the connector's TOML config file, with CREDITGUARD_* environment overrides; errors name file and key.
+
+    [erp]                               # the ERP to read from and write holds to
+    kind = "tryton"
+    url = "http://127.0.0.1:8000"
+    database = "credit"
+    user = "connector"
+    password = "..."                    # or the environment variable CREDITGUARD_ERP_PASSWORD
+    timeout = 60                        # seconds per ERP call (optional)
+    mappings = "my-mappings"            # optional: a folder of mapping files replacing the built-in ones
+
+    [store]
+    path = "creditguard.sqlite"         # relative paths are relative to the config file
+
+    [policy]
+    file = "my-policy.yaml"             # optional; default: the built-in seed-default policy
+    engine = "durable"                  # optional: durable | python
+
+    [insurance]                         # optional: the trade-credit insurance policy terms (snapshot v1)
+    max_credit_period_days = 90
+    ...
+
+    [country_risk]                      # optional: country -> grade 0..7
+    TR = 5
+
+Every `[section] key` can be overridden by the environment variable CREDITGUARD_<SECTION>_<KEY>
+(e.g. CREDITGUARD_ERP_URL, CREDITGUARD_STORE_PATH); `[insurance]` and `[country_risk]` cannot.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from mappings.errors import ConfigError
+from mappings.models import PolicyTerms
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:                                   # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["Config", "ErpConfig", "load_config", "ENV_PREFIX"]
+
+ENV_PREFIX = "CREDITGUARD_"
+ERP_KINDS = ("tryton",)
+ENGINES = ("durable", "python")
+
+# section -> key -> (type, required)
+_KEYS = {
+    "erp": {"kind": (str, True), "url": (str, True), "database": (str, True), "user": (str, True),
+            "password": (str, False), "timeout": (float, False), "mappings": (str, False)},
+    "store": {"path": (str, True)},
+    "policy": {"file": (str, False), "engine": (str, False)},
+}
+_FREE_SECTIONS = ("insurance", "country_risk")
+
+
+@dataclass(frozen=True)
+class ErpConfig:
+    kind: str
+    url: str
+    database: str
+    user: str
+    password: str | None = field(default=None, repr=False)    # checked when connecting
+    timeout: float = 60.0
+    mappings: Path | None = None        # None: the built-in mappings/<kind>/
+    source: str = ""                    # the config file, for messages
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str                         # the config file, for messages
+    erp: ErpConfig
+    store_path: Path
+    policy_file: Path | None = None     # None: the built-in policy
+    engine: str = "durable"
+    policy_terms: PolicyTerms | None = None
+    country_risk: dict = field(default_factory=dict)
+
+
+def load_config(path, environ=None) -> Config:
+    """Read, override from the environment and check the config file at `path`."""
+    environ = os.environ if environ is None else environ
+    path = Path(path)
+    source = str(path)
+    raw = _read_toml(path)
+    unknown = sorted(set(raw) - set(_KEYS) - set(_FREE_SECTIONS))
+    if unknown:
+        raise ConfigError(f"unknown section [{unknown[0]}]", where=source,
+                          hint=f"known sections: {', '.join(f'[{s}]' for s in (*_KEYS, *_FREE_SECTIONS))}")
+    values = {section: _section(raw, section, source, environ) for section in _KEYS}
+    base = path.resolve().parent
+    mappings = values["erp"].pop("mappings", None)
+    erp = ErpConfig(**values["erp"], mappings=base / mappings if mappings else None, source=source)
+    if erp.kind not in ERP_KINDS:
+        raise ConfigError(f"unknown ERP kind {erp.kind!r}", where=f"{source}: [erp] kind",
+                          hint=f"supported: {', '.join(ERP_KINDS)}")
+    if not erp.url.startswith(("http://", "https://")):
+        raise ConfigError(f"{erp.url!r} is not an http(s) URL", where=f"{source}: [erp] url",
+                          hint='e.g. url = "http://127.0.0.1:8000"')
+    if erp.timeout <= 0:
+        raise ConfigError("must be a positive number of seconds", where=f"{source}: [erp] timeout")
+    engine = values["policy"].get("engine", "durable")
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}", where=f"{source}: [policy] engine",
+                          hint=f"one of: {', '.join(ENGINES)}")
+    policy_file = values["policy"].get("file")
+    return Config(source=source, erp=erp, store_path=base / values["store"]["path"],
+                  policy_file=base / policy_file if policy_file else None, engine=engine,
+                  policy_terms=_policy_terms(raw.get("insurance"), source),
+                  country_risk=_country_risk(raw.get("country_risk", {}), source))
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError("no such config file", where=str(path),
+                          hint="pass the path of a TOML file with [erp] and [store] sections") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file: {exc.strerror}", where=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", where=str(path)) from None
+
+
+def _section(raw, section, source, environ) -> dict:
+    """The known keys of one section: file values, then environment overrides, then checks."""
+    table = raw.get(section, {})
+    if not isinstance(table, dict):
+        raise ConfigError("must be a table", where=f"{source}: [{section}]")
+    spec = _KEYS[section]
+    for key in table:
+        if key not in spec:
+            raise ConfigError(f"unknown key {key!r}", where=f"{source}: [{section}] {key}",
+                              hint=f"known keys: {', '.join(spec)}")
+    values = {}
+    for key, (kind, required) in spec.items():
+        variable = f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
+        if environ.get(variable):
+            values[key] = _typed(environ[variable], kind, f"environment variable {variable}")
+        elif key in table:
+            values[key] = _typed(table[key], kind, f"{source}: [{section}] {key}")
+        elif required:
+            hint = f"add {key} = ... under [{section}], or set {variable}"
+            raise ConfigError(f"missing key {key!r}", where=f"{source}: [{section}]", hint=hint)
+    return values
+
+
+def _typed(value, kind, where):
+    if kind is float and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"{value!r} is not a number", where=where) from None
+    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if kind is str and isinstance(value, str) and value.strip():
+        return value.strip()
+    expected = "a number" if kind is float else "a non-empty string"
+    raise ConfigError(f"must be {expected} (got {value!r})", where=where)
+
+
+def _policy_terms(table, source) -> PolicyTerms | None:
+    if table is None:
+        return None
+    try:
+        return PolicyTerms.model_validate(table)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        key = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(first["msg"], where=f"{source}: [insurance] {key}") from None
+
+
+def _country_risk(table, source) -> dict:
+    if not isinstance(table, dict):
+        raise ConfigError("must be a table of COUNTRY = grade", where=f"{source}: [country_risk]")
+    for country, grade in table.items():
+        if len(country) != 2 or not country.isupper():
+            raise ConfigError("a country is a two-letter ISO code such as DE",
+                              where=f"{source}: [country_risk] {country}")
+        if not isinstance(grade, int) or isinstance(grade, bool) or not 0 <= grade <= 7:
+            raise ConfigError(f"a grade is a whole number 0..7 (got {grade!r})",
+                              where=f"{source}: [country_risk] {country}")
+    return dict(table)

@@ -1,0 +1,223 @@
+"""One cycle: read (full or incremental) -> snapshot -> evaluate -> plan writes -> outbox -> write ->
+store the records and move the bookmarks. Also `sync` alone (read and store, no decisions).
+
+Crash safety: decisions, episodes and the outbox are committed before the first ERP write; each write is
+marked done in its own transaction right after Tryton accepted it; the records and bookmarks are committed
+last, only when every write succeeded. A cycle that dies anywhere is simply run again: planning compares
+with what the ERP has now, notes carry a marker the writer looks for, so nothing is written twice.
+
+Fault injection (tests, drills): CREDITGUARD_FAULT_CRASH_AFTER_WRITES=N kills the process (os._exit) right
+after the N-th ERP write of a cycle, before the store records it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+import os
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from mappings.errors import ErpRefused, TransientError
+from rules.evaluate import evaluate, make_engine
+from rules.policy import load_policy
+
+from .erp import connect
+from .planner import needs_state, plan_writes
+from .store import Store
+from .sync import build_snapshot, merged_records, read_changes, save_changes
+
+__all__ = ["CycleReport", "run_cycle", "sync", "FAULT_ENV", "CRASH_EXIT"]
+
+log = logging.getLogger(__name__)
+FAULT_ENV = "CREDITGUARD_FAULT_CRASH_AFTER_WRITES"
+CRASH_EXIT = 86
+HOLD_OPERATIONS = ("place_hold", "update_hold", "release_hold")
+
+
+@dataclass
+class CycleReport:
+    """What a cycle did, for the user (CLI) and the store's cycle summary."""
+    cycle_id: int | None = None
+    mode: str = "incremental"
+    dry_run: bool = False
+    as_of: dt.date | None = None
+    read: dict = field(default_factory=dict)           # stream -> ERP records read
+    customers: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    decisions: Counter = field(default_factory=Counter)
+    planned: list = field(default_factory=list)        # planner.Write
+    done: list = field(default_factory=list)           # (Write, what happened)
+    skipped: int = 0                                   # planned again, already done by an earlier cycle
+    unchanged: int = 0                                 # desired state already in the ERP
+    failed: list = field(default_factory=list)         # (Write, message)
+    results: list = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {"read": self.read, "customers": self.customers, "statuses": dict(self.statuses),
+                "decisions": dict(self.decisions), "planned": len(self.planned), "done": len(self.done),
+                "skipped": self.skipped, "unchanged": self.unchanged, "failed": len(self.failed)}
+
+
+def sync(config, *, full=False, progress=None) -> CycleReport:
+    """Read the ERP and store the records (bookmarks move); no decisions, no writes."""
+    session = connect(config.erp)
+    with _cycle_lock(config), Store(config.store_path) as store:
+        try:
+            changes = read_changes(session.reader, session.streams, store, full=full, progress=progress)
+        finally:
+            session.close()
+        report = CycleReport(mode="full" if all(c.full for c in changes.values()) else "incremental",
+                             as_of=dt.date.today(), read={name: c.read for name, c in changes.items()})
+        with store.transaction():
+            report.cycle_id = store.start_cycle("sync", as_of=report.as_of)
+            save_changes(store, changes)
+            report.customers = len(store.records("customers"))
+            store.finish_cycle(report.cycle_id, "ok", report.summary())
+        return report
+
+
+def run_cycle(config, *, full=False, dry_run=False, progress=None, first_contact=True) -> CycleReport:
+    """Run one cycle against the configured ERP; returns what it did."""
+    policy = load_policy(config.policy_file)
+    engine, warning = make_engine(config.engine, policy)
+    if warning:
+        log.warning(warning)
+    session = connect(config.erp, first_contact=first_contact)
+    try:
+        with _cycle_lock(config), Store(config.store_path) as store:
+            return _run(config, store, session, policy, engine, full=full, dry_run=dry_run, progress=progress)
+    finally:
+        session.close()
+
+
+def _run(config, store, session, policy, engine, *, full, dry_run, progress) -> CycleReport:
+    report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run, as_of=dt.date.today())
+    changes = read_changes(session.reader, session.streams, store, full=full, progress=progress)
+    report.read = {name: c.read for name, c in changes.items()}
+    if all(c.full for c in changes.values()):
+        report.mode = "full"
+    records = merged_records(store, changes)
+    snapshot = build_snapshot(records, as_of=report.as_of,
+                              policy_terms=config.policy_terms, country_risk=config.country_risk)
+    report.results = list(evaluate(policy, snapshot, engine, report.as_of))
+    report.customers = len(report.results)
+    report.statuses = Counter(r.status for r in report.results)
+    report.decisions = Counter(d.action for r in report.results for d in r.decisions)
+    states = session.writer.hold_states(needs_state(report.results))
+    plan = plan_writes(report.results, states, store.episodes(), today=report.as_of.isoformat(),
+                       cycle=f"cycle-{uuid.uuid4().hex[:12]}")
+    report.unchanged = plan.unchanged
+    if dry_run:
+        report.planned = [w for w in plan.writes if not store.is_done(w.key)]
+        report.skipped = len(plan.writes) - len(report.planned)
+        return report
+    with store.transaction():
+        report.cycle_id = store.start_cycle(report.mode, as_of=report.as_of)
+        store.add_decisions(report.cycle_id, [d for r in report.results for d in r.decisions])
+        store.set_episodes(plan.episodes)
+        store.supersede_pending(report.cycle_id)
+        for write in plan.writes:
+            if store.enqueue(report.cycle_id, write.key, write.customer_id, write.operation,
+                             write.payload) == "done":
+                report.skipped += 1
+            else:
+                report.planned.append(write)
+    _write(store, session.writer, report)
+    _note_written_holds(changes, records, report.done)
+    with store.transaction():
+        _reconcile_holds(store, report, states, session.writer.actor)
+        save_changes(store, changes)
+        store.finish_cycle(report.cycle_id, "ok", report.summary())
+    return report
+
+
+def _write(store, writer, report) -> None:
+    """Apply the planned writes one by one; each success is recorded at once."""
+    crash_after = int(os.environ.get(FAULT_ENV) or 0) or None
+    for n, write in enumerate(report.planned, 1):
+        try:
+            what = writer.apply(write.operation, write.customer_id, write.payload)
+        except ErpRefused as exc:
+            log.error("write %s for customer %s refused: %s", write.operation, write.customer_id, exc)
+            with store.transaction():
+                store.mark(write.key, "failed", exc.render())
+            report.failed.append((write, exc.render()))
+            continue
+        except TransientError:
+            with store.transaction():
+                store.finish_cycle(report.cycle_id, "interrupted", report.summary())
+            raise
+        if crash_after and n >= crash_after:
+            log.error("fault injection: crashing after %d ERP writes", n)
+            os._exit(CRASH_EXIT)
+        with store.transaction():
+            store.mark(write.key, "done", what)
+            _record_hold(store, write, writer.actor, report.cycle_id)
+        report.done.append((write, what))
+    if report.failed:
+        with store.transaction():
+            store.finish_cycle(report.cycle_id, "failed", report.summary())
+        write, message = report.failed[0]
+        raise ErpRefused(f"{len(report.failed)} of {len(report.planned)} ERP writes were refused; the first: "
+                         f"{write.operation} for customer {write.customer_id} {write.customer_name!r}: {message}",
+                         hint="the refused writes are retried by the next cycle; the bookmarks did not move")
+
+
+def _note_written_holds(changes, records, done) -> None:
+    """The stored customers say what the ERP says after this cycle's hold writes."""
+    on_hold = {w.customer_id: w.operation != "release_hold" for w, _ in done if w.operation in HOLD_OPERATIONS}
+    for customer in records.get("customers", []):
+        if customer["id"] in on_hold:
+            changes["customers"].mapped[customer["id"]] = [dict(customer, on_hold=on_hold[customer["id"]])]
+
+
+def _record_hold(store, write, actor, cycle_id) -> None:
+    if write.operation not in HOLD_OPERATIONS:
+        return
+    event = {"place_hold": "placed", "update_hold": "updated", "release_hold": "released"}[write.operation]
+    store.audit(write.customer_id, event, name=write.customer_name, rules=write.rules or None,
+                reason=write.reason or None, actor=actor, cycle_id=cycle_id)
+    if write.operation == "release_hold":
+        store.drop_hold(write.customer_id)
+    else:
+        store.set_hold(write.customer_id, name=write.customer_name, since=dt.datetime.now(dt.timezone.utc)
+                       .isoformat(timespec="seconds"), rules=write.rules, reason=write.reason, cycle_id=cycle_id)
+
+
+def _reconcile_holds(store, report, states, actor) -> None:
+    """The holds table lists exactly the customers held now; fill in what an interrupted cycle missed."""
+    held = {h["customer_id"]: h for h in store.holds()}
+    for result in report.results:
+        holds = [d for d in result.decisions if d.action == "hold"]
+        if holds and result.customer_id not in held:
+            state = states.get(result.customer_id)
+            rules = ", ".join(dict.fromkeys(d.rule for d in holds))
+            reason = "; ".join(dict.fromkeys(d.message for d in holds))
+            store.set_hold(result.customer_id, name=result.name, rules=rules, reason=reason, cycle_id=report.cycle_id,
+                           since=(state.since if state and state.since else
+                                  dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+            store.audit(result.customer_id, "placed (found held in the ERP)", name=result.name, rules=rules,
+                        reason=reason, actor=actor, cycle_id=report.cycle_id)
+        elif not holds and result.customer_id in held and not result.facts["on_hold"]:
+            store.drop_hold(result.customer_id)
+            store.audit(result.customer_id, "released (found released in the ERP)", name=result.name,
+                        actor=actor, cycle_id=report.cycle_id)
+
+
+@contextmanager
+def _cycle_lock(config):
+    """One cycle at a time per store."""
+    path = config.store_path.with_name(config.store_path.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TransientError(f"another Credit Guard cycle is running on the store {config.store_path}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

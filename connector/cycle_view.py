@@ -1,0 +1,75 @@
+"""Show people what a sync or a cycle did, the current holds, and progress on long reads."""
+from __future__ import annotations
+
+import sys
+
+OPERATION_TEXT = {"place_hold": "hold placed", "update_hold": "hold reason updated", "release_hold": "hold released",
+                  "add_note": "note added", "request_cover": "cover requested"}
+
+
+def write_sync(report, out) -> None:
+    read = ", ".join(f"{name} {count}" for name, count in report.read.items())
+    out.write(f"Sync {report.cycle_id} ({report.mode}): read {read}\n")
+    out.write(f"{report.customers} customers in the store\n")
+
+
+def write_cycle(report, out) -> None:
+    """What a `run` cycle read, decided and wrote."""
+    title = "Dry run" if report.dry_run else f"Cycle {report.cycle_id}"
+    out.write(f"{title} ({report.mode}) as of {report.as_of.isoformat()}\n")
+    out.write("  read:      " + ", ".join(f"{name} {count}" for name, count in report.read.items()) + "\n")
+    s = report.statuses
+    out.write(f"  customers: {report.customers} evaluated: {s.get('hold', 0)} on hold, {s.get('flag', 0)} "
+              f"flagged, {s.get('ok', 0)} ok\n")
+    decisions = ", ".join(f"{action} {n}" for action, n in sorted(report.decisions.items())) or "none"
+    out.write(f"  decisions: {sum(report.decisions.values())} ({decisions})\n")
+    if report.dry_run:
+        out.write(f"  writes:    {len(report.planned)} planned, nothing written (dry run); "
+                  f"{report.skipped} already done, {report.unchanged} already in the ERP\n")
+        for write in report.planned:
+            out.write(f"    would {write.operation} for {write.customer_id} {write.customer_name}: "
+                      f"{write.reason or write.payload.get('text', '')}\n")
+        return
+    out.write(f"  writes:    {len(report.done)} done, {report.skipped} skipped (already done), "
+              f"{report.unchanged} unchanged (already in the ERP), {len(report.failed)} failed\n")
+    for write, what in report.done:
+        detail = f": {write.reason}" if write.reason else ""
+        suffix = "" if what == "written" else f" ({what})"
+        out.write(f"    {OPERATION_TEXT.get(write.operation, write.operation)}{suffix} for {write.customer_id} "
+                  f"{write.customer_name} [{write.rules}]{detail}\n")
+
+
+def write_holds(holds, on_hold_elsewhere, out) -> None:
+    """The holds Credit Guard placed, with their reasons; then parties held in the ERP by someone else."""
+    if not holds:
+        out.write("No customer is on hold by Credit Guard.\n")
+    for hold in holds:
+        out.write(f"{hold['customer_id']} {hold['customer_name']}: on hold since {hold['since']} "
+                  f"[{hold['rules']}]\n    {hold['reason']}\n")
+    for customer in on_hold_elsewhere:
+        out.write(f"{customer['id']} {customer['name']}: on hold in the ERP (not placed by Credit Guard)\n")
+    out.write(f"{len(holds)} hold{'s' if len(holds) != 1 else ''} by Credit Guard\n")
+
+
+class Progress:
+    """`progress(stream, records_read)` for sync: a one-line counter on stderr, only in a terminal."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.current = None
+
+    def __call__(self, name, count):
+        if not self.enabled:
+            return
+        if self.current and self.current != name:
+            self.stream.write("\n")
+        self.current = name
+        self.stream.write(f"\r  reading {name}: {count} records")
+        self.stream.flush()
+
+    def done(self):
+        if self.enabled and self.current:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.current = None

@@ -1,0 +1,73 @@
+"""Write planning: decisions against the ERP's current hold state -> the writes a cycle must do."""
+from decimal import Decimal
+
+from connector.planner import needs_state, plan_writes
+from connector.tryton.writeback import HoldState
+from rules.evaluate import CustomerResult, Decision
+
+
+def decision(action, rule, message, customer="5", amount=None):
+    return Decision(customer, rule, action, message, {}, "seed-default", 1, amount)
+
+
+HOLD_A = decision("hold", "credit_limit.exceeded", "Exposure 1,500.00 exceeds credit limit 1,000.00")
+HOLD_B = decision("hold", "overdue.extension_exceeded", "Overdue 70 days")
+FLAG = decision("flag", "overdue.flag", "Oldest overdue invoice is 70 days past due")
+RELEASE = decision("release", "hold.release", "No hold rule applies any more: release the hold")
+REQUEST = decision("request_limit", "insurer.cover_exceeded", "request a cover of 2,000", amount=Decimal(2000))
+
+
+def plan(*decisions, state=None, episodes=None):
+    result = CustomerResult("5", "Acme", {}, tuple(decisions))
+    return plan_writes([result], {"5": state} if state else {}, episodes or {}, today="2026-11-27", cycle="c1")
+
+
+def test_a_new_hold_is_placed_with_every_reason_and_rule():
+    [write] = plan(HOLD_A, HOLD_B, state=HoldState(False)).writes
+    assert write.operation == "place_hold" and write.key == "c1/place_hold/5"
+    assert write.payload == {"reason": f"{HOLD_A.message}; {HOLD_B.message}",
+                             "rules": "credit_limit.exceeded, overdue.extension_exceeded"}
+
+
+def test_a_hold_already_in_the_erp_is_not_written_again():
+    state = HoldState(True, HOLD_A.message, "credit_limit.exceeded")
+    result = plan(HOLD_A, state=state)
+    assert result.writes == [] and result.unchanged == 1
+
+
+def test_a_hold_with_a_new_reason_is_updated():
+    state = HoldState(True, "Exposure 1,200.00 exceeds credit limit 1,000.00", "credit_limit.exceeded")
+    [write] = plan(HOLD_A, state=state).writes
+    assert write.operation == "update_hold" and write.reason == HOLD_A.message
+
+
+def test_release_only_when_the_erp_still_holds():
+    [write] = plan(RELEASE, state=HoldState(True, "x", "y")).writes
+    assert write.operation == "release_hold" and write.rules == "hold.release"
+    assert plan(RELEASE, state=HoldState(False)).writes == []
+
+
+def test_a_flag_becomes_a_note_keyed_by_its_episode():
+    result = plan(FLAG)
+    [write] = result.writes
+    assert write.operation == "add_note" and write.key == f"{FLAG.key}@2026-11-27"
+    assert write.payload["marker"] == f"[creditguard {FLAG.key}@2026-11-27]"
+    assert write.payload["text"] == f"Credit Guard flag (overdue.flag): {FLAG.message}"
+    assert result.episodes == {FLAG.key: ("5", "2026-11-27")}
+
+
+def test_an_ongoing_flag_keeps_the_key_of_its_first_day():
+    [write] = plan(FLAG, episodes={FLAG.key: "2026-11-01"}).writes
+    assert write.key == f"{FLAG.key}@2026-11-01"
+
+
+def test_a_limit_request_is_not_repeated_while_one_is_pending():
+    assert plan(REQUEST, state=HoldState(False, request_pending=True)).writes == []
+    [write] = plan(REQUEST, state=HoldState(False)).writes
+    assert write.operation == "request_cover" and write.key.endswith(":2000@2026-11-27")
+
+
+def test_only_customers_with_hold_release_or_request_need_the_erp_state():
+    results = [CustomerResult("5", "A", {}, (FLAG,)), CustomerResult("6", "B", {}, (RELEASE,)),
+               CustomerResult("7", "C", {}, (HOLD_A,)), CustomerResult("8", "D", {}, ())]
+    assert needs_state(results) == {"6", "7"}

@@ -1,0 +1,377 @@
+"""The whole loop on a real Tryton: `creditguard run` reads the books, decides, and Tryton itself refuses the
+held customers' sales; repeated, crashed and misconfigured runs; Tryton going down in the middle."""
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import threading
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from connector.cycle import CRASH_EXIT, FAULT_ENV
+from connector.store import Store
+from connector.tryton.embedded import USERS
+from tests.conftest import REPO
+
+TODAY = dt.date.today()
+OVERDUE_REASON = 'Overdue 70 days, beyond the 60-day extension period: stop shipping'
+LIMIT_REASON = 'Exposure 1,500.00 exceeds credit limit 1,000.00'
+
+
+def creditguard(*args, env=None, timeout=120):
+    """The command line, as a user runs it."""
+    return subprocess.run([sys.executable, '-m', 'connector.cli', *map(str, args)], capture_output=True,
+        text=True, cwd=REPO, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def make_config(tmp_path, tryton_server, tryton_db):
+    def make(*, url=None, database=None, password=USERS['connector'], extra='', name='creditguard.toml'):
+        password_line = f'password = "{password}"' if password else ''
+        path = tmp_path / name
+        path.write_text(f'[erp]\nkind = "tryton"\nurl = "{url or tryton_server.url}"\n'
+            f'database = "{database or tryton_db}"\nuser = "connector"\n{password_line}\ntimeout = 30\n'
+            f'{extra}\n[store]\npath = "store.sqlite"\n')
+        return path
+    return make
+
+
+@pytest.fixture
+def config(make_config):
+    return make_config()
+
+
+@pytest.fixture
+def customers(books):
+    """Three customers: 70 days overdue, over its credit limit, and clean; each with a quoted sale."""
+    overdue = books.create_customer('Overdue Trading Ltd', credit_limit=100000)
+    overdue_invoice = books.create_invoice(overdue, 500, TODAY - dt.timedelta(days=100))     # due -70 days
+    over_limit = books.create_customer('Over Limit GmbH', credit_limit=1000)
+    books.create_invoice(over_limit, 1500, TODAY - dt.timedelta(days=5))
+    clean = books.create_customer('Clean Retail SA', credit_limit=10000)
+    books.create_invoice(clean, 100, TODAY - dt.timedelta(days=3))
+    return {'overdue': overdue, 'over_limit': over_limit, 'clean': clean, 'overdue_invoice': overdue_invoice,
+        'sales': {name: books.create_sale(party, 200) for name, party in
+            [('overdue', overdue), ('over_limit', over_limit), ('clean', clean)]}}
+
+
+def hold_fields(client, party):
+    row, = client.read('party.party', [party], ['creditguard_hold', 'creditguard_hold_reason',
+        'creditguard_hold_rule', 'creditguard_hold_since', 'write_date'])
+    return row
+
+
+def notes(client, party):
+    return [n['message'] for n in client.search_read('ir.note', [('resource', '=', f'party.party,{party}')],
+        ['message'])]
+
+
+def erp_state(client, c):
+    """Everything the write-back can change, for every customer of the fixture."""
+    return {name: (hold_fields(client, c[name]), sorted(notes(client, c[name])))
+        for name in ('overdue', 'over_limit', 'clean')}
+
+
+def store_state(config):
+    with Store(config.parent / 'store.sqlite') as store:
+        return store.bookmarks(), len(store.outbox()), store.audit_log()
+
+
+# -- the loop ---------------------------------------------------------------------------------
+
+def test_run_once_holds_risky_customers_and_tryton_refuses_their_sales(config, customers, books, sales, admin):
+    proc = creditguard('run', '--config', config, '--once')
+
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert 'customers: 3 evaluated: 2 on hold, 0 flagged, 1 ok' in out
+    assert f'hold placed for {customers["overdue"]} Overdue Trading Ltd [overdue.extension_exceeded]: ' \
+        f'{OVERDUE_REASON}' in out
+    assert f'hold placed for {customers["over_limit"]} Over Limit GmbH [credit_limit.exceeded]: {LIMIT_REASON}' in out
+    assert 'writes:    3 done' in out
+
+    refused = books.confirm_sale_as(sales, customers['sales']['overdue'])
+    assert not refused.confirmed
+    assert refused.message == f'The party "Overdue Trading Ltd" is on credit hold: {OVERDUE_REASON}'
+    refused = books.confirm_sale_as(sales, customers['sales']['over_limit'])
+    assert not refused.confirmed and LIMIT_REASON in refused.message
+    assert books.confirm_sale_as(sales, customers['sales']['clean']).confirmed
+
+    held = hold_fields(admin, customers['overdue'])
+    assert held['creditguard_hold_rule'] == 'overdue.extension_exceeded' and held['creditguard_hold_since']
+    assert notes(admin, customers['overdue']) == [
+        'Credit Guard flag (overdue.flag): Oldest overdue invoice is 70 days past due (500.00 overdue)\n'
+        f'[creditguard seed-default/1/overdue.flag/flag/{customers["overdue"]}@{TODAY.isoformat()}]']
+    assert not hold_fields(admin, customers['clean'])['creditguard_hold']
+    assert admin.read('party.party', [customers['over_limit']], ['credit_limit_amount'])[0][
+        'credit_limit_amount'] == Decimal(1000)                      # the real credit limit is never touched
+
+    holds = creditguard('holds', '--config', config)
+    assert holds.returncode == 0
+    assert f'{customers["over_limit"]} Over Limit GmbH: on hold since' in holds.stdout
+    assert LIMIT_REASON in holds.stdout and '2 holds by Credit Guard' in holds.stdout
+
+
+def test_paying_the_overdue_invoice_releases_the_hold_at_the_next_cycle(config, customers, books, sales, admin):
+    assert creditguard('run', '--config', config, '--once').returncode == 0
+    assert not books.confirm_sale_as(sales, customers['sales']['overdue']).confirmed
+
+    books.pay_invoice(customers['overdue_invoice'])
+    proc = creditguard('run', '--config', config, '--once')
+
+    assert proc.returncode == 0, proc.stderr
+    assert f'hold released for {customers["overdue"]} Overdue Trading Ltd [hold.release]' in proc.stdout
+    assert 'customers: 3 evaluated: 1 on hold, 0 flagged, 2 ok' in proc.stdout
+    assert books.confirm_sale_as(sales, customers['sales']['overdue']).confirmed
+    assert not hold_fields(admin, customers['overdue'])['creditguard_hold']
+    assert hold_fields(admin, customers['over_limit'])['creditguard_hold']            # still held
+    _bookmarks, _outbox, audit = store_state(config)
+    assert [(a['customer_name'], a['event']) for a in audit] == [
+        ('Overdue Trading Ltd', 'placed'), ('Over Limit GmbH', 'placed'), ('Overdue Trading Ltd', 'released')]
+    assert all(a['actor'].startswith('connector@') for a in audit)
+    assert f'{customers["overdue"]} Overdue' not in creditguard('holds', '--config', config).stdout
+
+
+def test_a_second_run_writes_nothing_and_keeps_the_holds(config, customers, admin):
+    assert creditguard('run', '--config', config, '--once').returncode == 0
+    before = erp_state(admin, customers)
+
+    proc = creditguard('run', '--config', config, '--once')
+
+    assert proc.returncode == 0, proc.stderr
+    assert 'customers: 3 evaluated: 2 on hold' in proc.stdout               # a hold does not release itself
+    assert 'writes:    0 done, 1 skipped (already done), 2 unchanged (already in the ERP), 0 failed' in proc.stdout
+    assert erp_state(admin, customers) == before                            # same write_date: nothing written
+
+
+def test_dry_run_shows_the_plan_and_writes_nothing(config, customers, admin):
+    before = erp_state(admin, customers)
+
+    proc = creditguard('run', '--config', config, '--once', '--dry-run')
+
+    assert proc.returncode == 0, proc.stderr
+    assert '3 planned, nothing written (dry run)' in proc.stdout
+    assert f'would place_hold for {customers["overdue"]} Overdue Trading Ltd: {OVERDUE_REASON}' in proc.stdout
+    assert erp_state(admin, customers) == before
+    assert store_state(config) == ({}, 0, [])
+
+
+@pytest.mark.parametrize('crash_after', [1, 2])
+def test_a_crash_between_writes_converges_on_the_next_run(config, customers, admin, crash_after):
+    crashed = creditguard('run', '--config', config, '--once', env={FAULT_ENV: str(crash_after)})
+    assert crashed.returncode == CRASH_EXIT
+    bookmarks, _outbox, _audit = store_state(config)
+    assert bookmarks == {}                                      # the cycle did not finish: bookmarks stay
+
+    proc = creditguard('run', '--config', config, '--once')
+
+    assert proc.returncode == 0, proc.stderr
+    assert 'writes:    2 done' in proc.stdout             # the crashed write is not written again:
+    if crash_after == 1:                                  # the hold is in Tryton already
+        assert 'writes:    2 done, 0 skipped (already done), 1 unchanged' in proc.stdout
+    else:                                                 # the note is found by its marker
+        assert f'note added (already there) for {customers["overdue"]} Overdue Trading Ltd' in proc.stdout
+    state = erp_state(admin, customers)
+    assert state['overdue'][0]['creditguard_hold_reason'] == OVERDUE_REASON
+    assert state['over_limit'][0]['creditguard_hold_reason'] == LIMIT_REASON
+    assert len(state['overdue'][1]) == 1                          # the flag's note exactly once
+    assert not state['clean'][0]['creditguard_hold'] and state['clean'][1] == []
+    assert set(store_state(config)[0]) == {'customers', 'invoices', 'orders'}     # moved at last
+    again = creditguard('run', '--config', config, '--once')
+    assert 'writes:    0 done' in again.stdout and erp_state(admin, customers) == state
+
+
+def test_an_overdue_instalment_counts_from_its_own_due_date(config, books, admin):
+    term, = admin.create('account.invoice.payment_term', [{'name': 'Half now, half in 120 days', 'lines': [
+        ('create', [{'type': 'percent', 'ratio': Decimal('0.5'), 'divisor': Decimal(2),
+            'relativedeltas': [('create', [{'days': 0}])]},
+                    {'type': 'remainder', 'relativedeltas': [('create', [{'days': 120}])]}])]}])
+    party = books.create_customer('Instalment Buyer Ltd', credit_limit=100000)
+    invoice = books.create_invoice(party, 1000, TODAY - dt.timedelta(days=65),
+        payment_term='Half now, half in 120 days')
+
+    proc = creditguard('run', '--config', config, '--once')
+    assert proc.returncode == 0, proc.stderr
+    assert 'Overdue 65 days, beyond the 60-day extension period' in proc.stdout
+
+    export = config.parent / 'snapshot.json'
+    assert creditguard('snapshot', '--config', config, '-o', export).returncode == 0
+    import json
+    exported = {i['id']: i for i in json.loads(export.read_text())['invoices']}
+    mine = sorted((i['due_date'], i['amount_residual']) for key, i in exported.items()
+        if key.startswith(f'{invoice}/'))
+    assert mine == [((TODAY - dt.timedelta(days=65)).isoformat(), '500.00'),
+        ((TODAY + dt.timedelta(days=55)).isoformat(), '500.00')]
+
+
+def test_the_exported_snapshot_evaluates_offline_to_the_same_statuses(config, customers):
+    run = creditguard('run', '--config', config, '--once')
+    assert run.returncode == 0
+    export = config.parent / 'snapshot.json'
+
+    proc = creditguard('snapshot', '--config', config, '-o', export)
+    assert proc.returncode == 0, proc.stderr
+    assert 'with 3 customers, 3 invoices, 3 orders' in proc.stdout
+    offline = creditguard('evaluate', '--snapshot', export)
+    assert offline.returncode == 0, offline.stderr
+    assert '3 customers: 2 on hold, 0 flagged, 1 ok' in offline.stdout
+
+
+def test_sync_then_incremental_sync_reads_only_recent_changes(config, customers, books):
+    first = creditguard('sync', '--config', config)
+    assert first.returncode == 0, first.stderr
+    assert '(full)' in first.stdout and 'customers 4' in first.stdout      # the company's party + 3
+    books.create_customer('Newcomer BV', credit_limit=500)
+    second = creditguard('sync', '--config', config)
+    assert second.returncode == 0 and '(incremental)' in second.stdout
+    with Store(config.parent / 'store.sqlite') as store:
+        assert 'Newcomer BV' in {c['name'] for c in store.records('customers')}
+
+
+# -- bad input: exit 2, a clear message, nothing written, no bookmark moved ------------------------
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize('change, message', [
+    ({'url': f'http://127.0.0.1:{closed_port()}'}, 'cannot reach Tryton'),
+    ({'password': 'Wrong-Pa55word!'}, "Tryton refused the login of user 'connector'"),
+    ({'database': 'no_such_db'}, "has no database 'no_such_db'"),
+])
+def test_bad_connection_settings_exit_2_and_change_nothing(make_config, customers, admin, change, message):
+    good = make_config()
+    assert creditguard('run', '--config', good, '--once').returncode == 0
+    before, before_store = erp_state(admin, customers), store_state(good)
+
+    proc = creditguard('run', '--config', make_config(**change), '--once')
+
+    assert proc.returncode == 2
+    assert message in proc.stderr and 'Traceback' not in proc.stderr
+    assert erp_state(admin, customers) == before and store_state(good) == before_store
+
+
+def test_a_mapping_naming_a_missing_field_exits_2_naming_file_model_and_field(make_config, customers, admin):
+    mappings = make_config().parent / 'mappings'
+    mappings.mkdir()
+    for path in (REPO / 'mappings' / 'tryton').glob('*.yaml'):
+        (mappings / path.name).write_text(path.read_text().replace('credit_limit_amount ->', 'credit_limt ->'))
+    before = erp_state(admin, customers)
+
+    proc = creditguard('run', '--config', make_config(extra='mappings = "mappings"'), '--once')
+
+    assert proc.returncode == 2
+    assert f'{mappings / "customers.yaml"}:' in proc.stderr
+    assert "the ERP's model party.party has no field 'credit_limt'" in proc.stderr
+    assert 'hint: did you mean' in proc.stderr
+    assert erp_state(admin, customers) == before
+    assert store_state(make_config()) == ({}, 0, [])
+
+
+def test_the_password_may_come_from_the_environment(make_config, customers):
+    proc = creditguard('run', '--config', make_config(password=None), '--once',
+        env={'CREDITGUARD_ERP_PASSWORD': USERS['connector']})
+    assert proc.returncode == 0, proc.stderr
+
+
+# -- Tryton going down -------------------------------------------------------------------------
+
+class FlakyProxy:
+    """A loopback HTTP proxy in front of Tryton that goes down (drops the connection, then refuses every
+    request) when it sees a given RPC method; `recover()` brings it back."""
+
+    def __init__(self, upstream, down_at):
+        self.upstream, self.down_at, self.down = upstream, down_at, False
+        self.recover_after_failures = None
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self._forward(b'')
+
+            def do_POST(self):
+                self._forward(self.rfile.read(int(self.headers.get('Content-Length', 0))))
+
+            def _forward(self, body):
+                if proxy.down_at.encode() in body:
+                    proxy.down = True
+                if proxy.down:
+                    if proxy.recover_after_failures is not None:
+                        proxy.recover_after_failures -= 1
+                        if proxy.recover_after_failures <= 0:
+                            proxy.down, proxy.down_at = False, '\0never'
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ('host', 'content-length')}
+                answer = requests.request(self.command, proxy.upstream + self.path, data=body or None,
+                    headers=headers, timeout=30)
+                self.send_response(answer.status_code)
+                for key, value in answer.headers.items():
+                    if key.lower() not in ('content-encoding', 'content-length', 'transfer-encoding', 'connection'):
+                        self.send_header(key, value)
+                self.send_header('Content-Length', str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = f'http://127.0.0.1:{self.server.server_address[1]}'
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def proxy(tryton_server, tryton_db):
+    proxy = FlakyProxy(tryton_server.url, 'model.account.invoice.search_read')
+    yield proxy
+    proxy.close()
+
+
+def test_tryton_down_mid_sync_is_temporary_and_writes_nothing(make_config, customers, admin, proxy):
+    config = make_config(url=proxy.url)
+    before = erp_state(admin, customers)
+
+    proc = creditguard('run', '--config', config, '--once')
+
+    assert proxy.down, 'the proxy never saw the invoices being read'
+    assert proc.returncode == 75
+    assert proc.stderr.startswith('error (temporary, retry later): Tryton at http://127.0.0.1:')
+    assert 'Traceback' not in proc.stderr
+    assert erp_state(admin, customers) == before
+    assert store_state(config) == ({}, 0, [])
+
+
+def test_run_every_retries_after_tryton_was_down(make_config, customers, admin, proxy):
+    proxy.recover_after_failures = 1
+    config = make_config(url=proxy.url)
+    process = subprocess.Popen([sys.executable, '-m', 'connector.cli', 'run', '--config', str(config),
+        '--every', '1'], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = threading.Timer(90, process.kill)          # bounds the readline loop below
+    deadline.start()
+    try:
+        line = process.stdout.readline()          # the first line of a cycle that succeeded (bounded below)
+        while line and not line.startswith('Cycle'):
+            line = process.stdout.readline()
+    finally:
+        deadline.cancel()
+        process.terminate()
+        try:
+            out, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+    assert line.startswith('Cycle'), err
+    assert 'temporary error, retrying in 1 s: Tryton at' in err
+    assert hold_fields(admin, customers['overdue'])['creditguard_hold']
