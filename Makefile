@@ -12,7 +12,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/creditguard evaluate --snapshot examples/snapshot.json
+	$(VENV)/bin/python examples/tryton/demo.py
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
