@@ -39,6 +39,7 @@ def connect(erp, *, first_contact=True) -> ErpSession:
     from .tryton.writeback import TrytonWriter
     client = TrytonClient(erp.url, erp.database, timeout=erp.timeout)
     try:
+        _load_tryton_database(client)
         client.login(erp.user, erp.password)
     except TransientError as exc:
         if not first_contact:
@@ -54,3 +55,13 @@ def connect(erp, *, first_contact=True) -> ErpSession:
                            where=f"{erp.url}/{erp.database}",
                            hint="install or update the Credit Guard add-on (trytond-admin -u creditguard)")
     return ErpSession(streams, reader, writer, client)
+
+
+def _load_tryton_database(client):
+    """Tryton 8.2 breaks a database whose first request is a login (until it restarts): any request to
+    the database first loads it. The answer (404) does not matter; an unreachable server shows at login."""
+    import requests
+    try:
+        client.http.get(f"{client.url}/{client.database}/r/creditguard-warmup", timeout=client.timeout)
+    except requests.RequestException:
+        pass

@@ -135,3 +135,12 @@ def test_run_without_a_password_says_where_to_put_it(tmp_path):
     assert proc.returncode == 2
     assert "no password for the ERP user" in proc.stderr and "CREDITGUARD_ERP_PASSWORD" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_offline_commands_before_any_sync_say_what_to_run_first(tmp_path):
+    path = write(tmp_path, GOOD)
+    for command in (("holds",), ("snapshot", "-o", tmp_path / "s.json")):
+        proc = run_cli(command[0], "--config", path, *command[1:])
+        assert proc.returncode == 2
+        assert "nothing has been synced yet" in proc.stderr and "--once" in proc.stderr
+    assert not (tmp_path / "state").exists() and not (tmp_path / "s.json").exists()

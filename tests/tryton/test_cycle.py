@@ -185,6 +185,40 @@ def test_a_crash_between_writes_converges_on_the_next_run(config, customers, adm
     assert 'writes:    0 done' in again.stdout and erp_state(admin, customers) == state
 
 
+INSURANCE = """
+[insurance]
+insurer = "allianz-trade"
+max_credit_period_days = 90
+max_extension_days = 60
+overdue_notification_days = 60
+discretionary_limit = "10000"
+"""
+
+
+def test_insurer_rules_request_cover_once_and_notify(make_config, books, admin):
+    config = make_config(extra=INSURANCE)
+    big = books.create_customer('Big Buyer AG', credit_limit=100000)
+    books.create_invoice(big, 15000, TODAY - dt.timedelta(days=5))
+    late = books.create_customer('Late Payer Ltd', credit_limit=100000)
+    books.create_invoice(late, 500, TODAY - dt.timedelta(days=100))
+
+    proc = creditguard('run', '--config', config, '--once')
+
+    assert proc.returncode == 0, proc.stderr
+    assert f'cover requested for {big} Big Buyer AG [insurer.cover_exceeded]' in proc.stdout
+    pending, = admin.read('party.party', [big], ['insurer_cover_request_pending'])
+    assert pending['insurer_cover_request_pending']
+    big_notes = notes(admin, big)
+    assert any('request a cover of 19,000.00' in n for n in big_notes) and len(big_notes) == 2   # + the flag
+    late_notes = notes(admin, late)
+    assert any(n.startswith('Credit Guard notification (insurer.overdue_to_declare): Declare the overdue of '
+        '500.00 to the insurer by ') for n in late_notes)
+
+    again = creditguard('run', '--config', config, '--once')
+    assert again.returncode == 0 and 'writes:    0 done' in again.stdout      # the request is pending
+    assert notes(admin, big) == big_notes and notes(admin, late) == late_notes
+
+
 def test_an_overdue_instalment_counts_from_its_own_due_date(config, books, admin):
     term, = admin.create('account.invoice.payment_term', [{'name': 'Half now, half in 120 days', 'lines': [
         ('create', [{'type': 'percent', 'ratio': Decimal('0.5'), 'divisor': Decimal(2),
