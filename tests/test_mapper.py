@@ -288,3 +288,25 @@ def test_company_and_currencies(streams):
     assert company == {"id": "1", "name": "Example Exports Ltd", "currency": "EUR", "party_id": "1"}
     (_, [usd]), = streams["currencies"].map_page([{"id": 2, "code": "USD", "rate": D("1.1")}], {}, {})
     assert usd == {"id": "2", "code": "USD", "rate": 1.1}
+
+
+def test_fx_rates_come_from_the_rates_against_a_common_base():
+    from connector.sync import fx_rates
+    currencies = [{"id": "1", "code": "EUR", "rate": 1.0}, {"id": "2", "code": "USD", "rate": 1.25},
+                  {"id": "3", "code": "GBP", "rate": None}]
+    assert fx_rates(currencies, "EUR") == {"USD": D("0.8")}            # 1 USD = 0.8 EUR; GBP has no rate
+    assert fx_rates(currencies[1:], "EUR") == {}                       # no rate for the company currency
+
+
+def test_the_snapshot_leaves_out_the_company_party_and_orphan_documents():
+    from connector.sync import build_snapshot
+    records = {"company": [LOOKUPS["company"]["1"]], "currencies": list(LOOKUPS["currencies"].values()),
+               "customers": [{"id": "1", "name": "Example Exports Ltd"}, {"id": "5", "name": "Acme"}],
+               "invoices": [{"id": "6", "customer_id": "5", "kind": "invoice", "state": "posted", "currency": "USD",
+                             "amount_total": "10", "amount_residual": "10", "due_date": "2026-11-01"},
+                            {"id": "8", "customer_id": "99", "kind": "invoice", "state": "posted", "currency": "EUR",
+                             "amount_total": "10", "amount_residual": "10", "due_date": "2026-11-01"}],
+               "orders": []}
+    snapshot = build_snapshot(records, as_of=dt.date(2026, 11, 27))
+    assert [c.id for c in snapshot.customers] == ["5"] and [i.id for i in snapshot.invoices] == ["6"]
+    assert snapshot.fx_rates == {"USD": D("0.909091")} and snapshot.company.currency == "EUR"
