@@ -37,18 +37,21 @@ def count_statuses(results) -> dict:
 
 
 def customer_json(result) -> dict:
-    facts = result.facts
     return {
         "customer_id": result.customer_id,
         "status": result.status,
-        "facts": {name: (value if value is None or name not in _MONEY else f"{value:.2f}")
-                  if name not in _OTHER else json_value(name, value) for name, value in facts.items()},
+        "facts": {name: _JSON[name](value) if value is not None else None for name, value in result.facts.items()},
         "decisions": [decision_json(d) for d in result.decisions],
     }
 
 
-_MONEY = {name for name, spec in FACTS.items() if spec.kind == "money"}
-_OTHER = {name for name, spec in FACTS.items() if spec.kind not in ("money", "status", "bool")}
+def _same(value):
+    return value
+
+
+_JSON = {name: (lambda v: f"{v:.2f}") if spec.kind == "money" else
+         _same if spec.kind in ("status", "bool") else (lambda v, n=name: json_value(n, v))
+         for name, spec in FACTS.items()}
 
 
 def decision_json(decision) -> dict:

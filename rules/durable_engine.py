@@ -10,7 +10,7 @@ import json
 import math
 
 from .compiler import MARKER, ZERO, compile_ruleset, set_flag, to_json
-from .facts import FACTS
+from .facts import COVER_STATUSES, FACTS
 
 try:
     import durable_rules_engine as _engine
@@ -41,7 +41,7 @@ class DurableEngine:
         self.ruleset = compile_ruleset(policy)
         self.nullable = {n for n, spec in FACTS.items() if spec.nullable and n not in policy.defaults}
         self.handle = _engine.create_ruleset(f"creditguard_{next(_names)}", to_json(self.ruleset))
-        self._fields = [(name, spec.type) for name, spec in FACTS.items() if spec.type != "date"]
+        self._fields, self._keys, self._constants, self._template = self._layout(self.nullable)
 
     def fired(self, view: dict) -> list[int]:
         """Indexes of the rules whose condition holds for one customer's numeric view."""
@@ -63,36 +63,45 @@ class DurableEngine:
             raise EngineError(f"durable-rules could not retract a customer fact (code {code})")
         return sorted(fired)
 
-    def to_fact(self, view: dict) -> dict:
-        """The flat, all-float fact the ruleset expects; refuses anything else."""
-        fact = {"sid": _SID, "id": "c", MARKER: 1.0, ZERO: 0.0}
-        for name, kind in self._fields:
+    def to_json(self, view: dict) -> str:
+        """The customer as the flat, all-float fact the ruleset expects, as JSON; refuses anything else."""
+        values = []
+        positional = False
+        for name, kind, flagged in self._fields:
             value = view[name]
-            if name in self.nullable:
-                fact[set_flag(name)] = 0.0 if value is None else 1.0
+            if flagged:
+                values.append(0.0 if value is None else 1.0)
+                if value is None:
+                    value = 0.0
             elif value is None:
                 raise EngineError(f"fact {name} is absent and the policy gives no default")
             if kind == "status":
-                if not isinstance(value, str):
-                    raise EngineError(f"fact {name} must be text, got {value!r}")
+                if value not in COVER_STATUSES:       # known words: safe inside the quotes
+                    raise EngineError(f"fact {name} must be a known status, got {value!r}")
             elif kind == "bool":
                 value = 1.0 if value else 0.0
-            else:
-                value = 0.0 if value is None else value
-                if value.__class__ is not float or not math.isfinite(value):
-                    raise EngineError(f"fact {name} must be a finite float, got {value!r}")
-            fact[name] = value
-        return fact
+            elif value.__class__ is not float or not math.isfinite(value):
+                raise EngineError(f"fact {name} must be a finite float, got {value!r}")
+            elif value and not 1e-4 <= abs(value) < 1e16:
+                positional = True                   # repr would write an exponent the engine cannot read
+            values.append(value)
+        if positional:
+            return to_json(dict(zip(self._keys, values), **self._constants))
+        return self._template % tuple(values)
 
-    @staticmethod
-    def _needs_positional(fact) -> bool:
-        """True when json.dumps would write a float with an exponent (repr does below 1e-4 and from 1e16)."""
-        for value in fact.values():
-            if value.__class__ is float and value and not 1e-4 <= abs(value) < 1e16:
-                return True
-        return False
-
-    def to_json(self, view: dict) -> str:
-        """to_fact as the JSON text the engine reads (fast path: json.dumps when it wrote no exponent)."""
-        fact = self.to_fact(view)
-        return to_json(fact) if self._needs_positional(fact) else json.dumps(fact)
+    def _layout(self, nullable):
+        """The fact's fields in order, and a JSON template of them (%r: a float's repr is JSON)."""
+        fields, keys, parts = [], [], []
+        for name, spec in FACTS.items():
+            if spec.type == "date":
+                continue
+            flagged = name in nullable
+            fields.append((name, spec.type, flagged))
+            if flagged:
+                keys.append(set_flag(name))
+                parts.append(f'"{set_flag(name)}":%r')
+            keys.append(name)
+            parts.append(f'"{name}":"%s"' if spec.type == "status" else f'"{name}":%r')
+        constants = {"sid": _SID, "id": "c", MARKER: 1.0, ZERO: 0.0}
+        head = ",".join(f'"{k}":{to_json(v)}' for k, v in constants.items())
+        return fields, keys, constants, "{" + head + "," + ",".join(parts) + "}"
