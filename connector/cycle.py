@@ -20,7 +20,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from mappings.errors import ErpRefused, TransientError
+from mappings.errors import ConfigError, ErpRefused, TransientError
 from rules.evaluate import evaluate, make_engine
 from rules.policy import load_policy
 
@@ -211,8 +211,13 @@ def _reconcile_holds(store, report, states, actor) -> None:
 def _cycle_lock(config):
     """One cycle at a time per store."""
     path = config.store_path.with_name(config.store_path.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "w")
+    except OSError as exc:
+        raise ConfigError(f"cannot create the store's lock file: {exc.strerror}", where=str(path),
+                          hint="check [store] path in the config") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
