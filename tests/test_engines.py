@@ -144,3 +144,23 @@ def test_the_durable_engine_refuses_a_fact_that_is_not_a_float():
     view["exposure"] = "5000"   # a string would be compared as text by durable-rules
     with pytest.raises(EngineError):
         engine.fired(view)
+
+
+def test_tiny_and_huge_amounts_reach_durable_rules_without_exponents():
+    # durable-rules' JSON parser has no exponents: 1e-05 used to be refused with error 204
+    policy = policy_of(expr.parse("exposure > credit_limit"))
+    engine = DurableEngine(policy)
+    base = {**{n: None for n in FACTS}, **{n: 0.0 for n in NUMBER_FACTS},
+            "cover_status": "none", "on_hold": False, "cover_request_pending": False}
+    assert engine.fired(numeric_view({**base, "exposure": 2e-05, "credit_limit": 1e-05}, {})) == [0]
+    assert engine.fired(numeric_view({**base, "exposure": 1e17, "credit_limit": 2e17}, {})) == []
+
+
+def test_where_durable_rules_cannot_run_the_python_engine_stands_in(monkeypatch):
+    from rules import durable_engine
+    from rules.evaluate import make_engine
+    monkeypatch.setattr(durable_engine, "_engine", None)
+    monkeypatch.setattr(durable_engine, "IMPORT_ERROR", ImportError("undefined symbol: PyEval_CallObject"))
+    engine, warning = make_engine("durable", load_policy())
+    assert isinstance(engine, PythonEngine)
+    assert "durable-rules cannot run here" in warning and "PyEval_CallObject" in warning
