@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .converters import CONVERTERS, SPLITTERS, MapContext
 from .errors import MappingError, SnapshotError
 from .models import Customer, Invoice, SaleOrder
+from .yamlsrc import YamlSourceError, parse_yaml
 
 __all__ = ["Stream", "MapLine", "load_stream", "load_mappings", "MAPPINGS_DIR", "TARGETS"]
 
@@ -305,23 +305,12 @@ def _validated(adapter, row, stream, record) -> dict:
 def _parse(text, source):
     """YAML -> plain data, and the line (1-based) of every value by its path."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise MappingError(f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                           where=f"{source}:{mark.line + 1 if mark else 1}") from None
-    if node is None:
+        doc = parse_yaml(text)
+    except YamlSourceError as exc:
+        raise MappingError(exc.message, where=f"{source}:{exc.line or 1}") from None
+    if doc.data is None:
         raise MappingError("the mapping file is empty", where=f"{source}:1")
-    lines = {}
-
-    def convert(node, path):
-        lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            return {k.value: convert(v, path + (k.value,)) for k, v in node.value}
-        if isinstance(node, yaml.SequenceNode):
-            return [convert(item, path + (i,)) for i, item in enumerate(node.value)]
-        return yaml.SafeLoader(" ").construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
-    return convert(node, ()), lines
+    return doc.data, doc.lines
 
 
 def _fail(message, source, lines, path, hint=None):

@@ -14,7 +14,7 @@ from mappings.errors import PolicyError
 
 from . import expr
 from .facts import COVER_STATUSES, FACTS
-from .yamlsrc import YamlSourceError, load_yaml
+from mappings.yamlsrc import YamlSourceError, load_yaml
 
 ACTIONS = ("hold", "flag", "notify", "request_limit", "release")
 BUILTIN_DIR = Path(__file__).parent / "policies"

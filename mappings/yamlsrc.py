@@ -1,4 +1,4 @@
-"""Read YAML into plain data and keep the line of every value, for messages that say where."""
+"""Read YAML (policies, mappings) into plain data and keep the line of every value, for messages that say where."""
 from __future__ import annotations
 
 from pathlib import Path
