@@ -49,7 +49,8 @@ def _same(value):
     return value
 
 
-_JSON = {name: (lambda v: f"{v:.2f}") if spec.kind == "money" else
+# money facts are Decimals in cents (exponent -2): str() writes them with their two decimals
+_JSON = {name: str if spec.kind == "money" else
          _same if spec.kind in ("status", "bool") else (lambda v, n=name: json_value(n, v))
          for name, spec in FACTS.items()}
 

@@ -179,7 +179,8 @@ class _Checker:
             elif spec.type != "number" or _number(value) is None:
                 self.problem(("defaults", name), f"default for {name!r} must be a number, got {value!r}")
             else:
-                defaults[name] = _number(value)
+                number = _number(value)
+                defaults[name] = number.quantize(Decimal("0.01")) if spec.kind == "money" else number
         return defaults
 
     def _rule(self, i, raw, types):

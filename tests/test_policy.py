@@ -126,3 +126,18 @@ def test_the_readme_documents_every_fact_a_rule_can_read():
     from tests.conftest import REPO
     readme = (REPO / "README.md").read_text()
     assert [name for name in FACTS if f"| `{name}` |" not in readme] == []
+
+
+def test_a_money_default_shows_with_cents_like_any_amount(tmp_path):
+    from mappings.models import Snapshot
+    from connector.report import customer_json
+    from rules.evaluate import evaluate, make_engine
+    from tests.conftest import invoice, make_snapshot
+    policy = load_policy(write_policy(tmp_path, GOOD.replace("params: {ratio: 0.8}",
+                                                             "params: {ratio: 0.8}\ndefaults: {discretionary_limit: 5000}")
+                                      .replace("credit_limit > 0 and exposure > ratio * credit_limit",
+                                               "exposure > discretionary_limit")))
+    snapshot = Snapshot.model_validate(make_snapshot([{"id": "c1", "name": "One"}], [invoice(1, residual="6000")]))
+    result, = evaluate(policy, snapshot, make_engine("durable", policy)[0])
+    doc = customer_json(result)
+    assert doc["facts"]["discretionary_limit"] == "5000.00" and doc["status"] == "flag"
