@@ -297,9 +297,7 @@ def _validated(adapter, row, stream, record) -> dict:
         got = first.get("input")
         raise SnapshotError(f"{first['msg']} (got {got!r})", where=f"{stream.model} {record.get('id')}: {field}",
                             hint=f"mapped by {stream.source}") from None
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    return TypeAdapter(type(value)).dump_python(value, mode="json")
+    return adapter.dump_python(value, mode="json")
 
 
 def _parse(text, source):
