@@ -9,7 +9,7 @@ import time
 
 from mappings.errors import BadInput, CreditGuardError, TransientError
 from mappings.snapshot import open_snapshot
-from rules.evaluate import ENGINES, evaluate_customer, make_engine, numeric_view, with_defaults
+from rules.evaluate import ENGINES, evaluate_customer, make_engine
 from rules.facts import compute_facts
 from rules.policy import check_policy, load_policy
 
@@ -130,8 +130,7 @@ def cmd_explain(args) -> int:
     facts = compute_facts(snapshot, as_of)[i]
     customer = snapshot.customers[i]
     result = evaluate_customer(policy, engine, customer.id, customer.name, facts)
-    fired = set(engine.fired(numeric_view(with_defaults(facts, policy.defaults), {})))
-    report.write_explain(result, policy, fired, sys.stdout)
+    report.write_explain(result, policy, set(result.fired), sys.stdout)
     return 0
 
 

@@ -63,14 +63,6 @@ def decision_json(decision) -> dict:
     return item
 
 
-def write_table(results, policy, as_of, out) -> dict:
-    """One block per customer: id, name, status and the reasons; returns the count per status."""
-    results = list(results)
-    counts = count_statuses(results)
-    write_table_blocks([table_block(results, out.isatty())], counts, policy, as_of, out)
-    return counts
-
-
 def write_table_blocks(blocks, counts, policy, as_of, out) -> None:
     out.write(f"Policy {policy.name} v{policy.version}, as of {as_of.isoformat()}\n\n")
     out.write(f"{'CUSTOMER':<28} {'STATUS':<6}  REASONS\n")

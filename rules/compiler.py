@@ -118,9 +118,6 @@ class _Lowering:
             if isinstance(left, expr.Bool) or isinstance(right, expr.Bool):   # bool fact == true/false
                 const, name = (left, right) if isinstance(left, expr.Bool) else (right, left)
                 return name if const.value == (node.op == "==") else expr.Not(name)
-            if isinstance(left, expr.Name) and isinstance(right, expr.Name) and FACTS.get(left.name) \
-                    and FACTS[left.name].type == "bool":
-                raise TypeError("comparing two bool facts is not supported by the durable compiler")
             return expr.Compare(node.op, left, right)
         return node
 

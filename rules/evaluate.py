@@ -39,6 +39,7 @@ class CustomerResult:
     name: str
     facts: dict
     decisions: tuple = field(default_factory=tuple)
+    fired: tuple = ()                # indexes of the policy's rules whose condition held
 
     @property
     def status(self) -> str:
@@ -57,13 +58,11 @@ def make_engine(name: str, policy):
     return durable_engine.DurableEngine(policy), None
 
 
-def numeric_view(facts: dict, defaults: dict) -> dict:
-    """What conditions read: numbers as floats, absent facts None unless the policy has a default."""
+def numeric_view(facts: dict) -> dict:
+    """What conditions read: numbers as floats, absent facts None (apply the policy's defaults first)."""
     view = dict(facts)
     for name in NUMBER_FACTS:
         value = view[name]
-        if value is None:
-            value = defaults.get(name)
         view[name] = None if value is None else float(value)
     return view
 
@@ -80,7 +79,7 @@ def evaluate(policy, snapshot, engine, as_of: dt.date | None = None):
 
 def evaluate_customer(policy, engine, customer_id, name, facts) -> CustomerResult:
     facts = with_defaults(facts, policy.defaults)
-    fired = engine.fired(numeric_view(facts, {}))
+    fired = engine.fired(numeric_view(facts))
     decisions = []
     for i in fired:
         rule = policy.rules[i]
@@ -88,7 +87,7 @@ def evaluate_customer(policy, engine, customer_id, name, facts) -> CustomerResul
             decisions.append(_decision(policy, rule, action, customer_id, facts))
     if any(d.action == "hold" for d in decisions):       # release means: nothing holds any more
         decisions = [d for d in decisions if d.action != "release"]
-    return CustomerResult(customer_id, name, facts, tuple(decisions))
+    return CustomerResult(customer_id, name, facts, tuple(decisions), tuple(fired))
 
 
 def with_defaults(facts: dict, defaults: dict) -> dict:

@@ -259,8 +259,7 @@ def check(node, types: dict[str, str], statuses=()) -> str:
     """Return the node's type (number, bool, status, date); raise ExprError if ill-typed.
 
     `types` maps every readable name (facts and params) to its type."""
-    t = _check(node, types, set(statuses))
-    return t
+    return _check(node, types, set(statuses))
 
 
 def _check(node, types, statuses) -> str:
