@@ -204,10 +204,12 @@ class TrytonClient:
         log.debug('Tryton %s %s', self.database, method)     # never the params: login has the password
         try:
             response = self.http.post(url, data=body, timeout=self.timeout)
-        except requests.Timeout as error:
-            raise TransientError(f'Tryton at {self.url} did not answer {method} in time: {error}') from None
+        except requests.Timeout:
+            raise TransientError(f'Tryton at {self.url} did not answer {method} in time ({self.timeout[1]:g} s)') \
+                from None
         except requests.ConnectionError as error:
-            raise TransientError(f'Tryton at {self.url} is unreachable: {error}') from None
+            log.debug('Tryton at %s unreachable: %s', self.url, error)     # the detail is for the log
+            raise TransientError(f'Tryton at {self.url} is unreachable ({_reason(error)})') from None
         self._check_status(response, method)
         try:
             answer = response.json(object_hook=decode)
@@ -287,3 +289,12 @@ def _target(method, params):
     if not (ids and all(isinstance(i, int) for i in ids)):
         ids = None
     return '.'.join(parts[1:-1]), ids
+
+
+def _reason(error) -> str:
+    """The innermost cause of a connection error, e.g. 'Connection refused', without the URL repeated."""
+    cause = error
+    while cause.__cause__ is not None or cause.__context__ is not None:
+        cause = cause.__cause__ or cause.__context__
+    text = str(cause)
+    return text.rsplit('] ', 1)[-1] if '] ' in text else text.split(': ', 1)[-1]
