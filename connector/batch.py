@@ -21,7 +21,7 @@ _work: dict = {}          # what forked workers read: set just before the pool s
 
 
 def default_jobs(source) -> int:
-    if len(source._raw) < SMALL_FILE or "fork" not in multiprocessing.get_all_start_methods():
+    if source.size < SMALL_FILE or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 

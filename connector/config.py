@@ -35,8 +35,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from mappings.errors import ConfigError
+from mappings.errors import ConfigError, first_problem
 from mappings.models import PolicyTerms
+from rules.evaluate import ENGINES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,7 +48,6 @@ __all__ = ["Config", "ErpConfig", "load_config", "ENV_PREFIX"]
 
 ENV_PREFIX = "CREDITGUARD_"
 ERP_KINDS = ("tryton",)
-ENGINES = ("durable", "python")
 
 # section -> key -> (type, required)
 _KEYS = {
@@ -171,9 +171,8 @@ def _policy_terms(table, source) -> PolicyTerms | None:
     try:
         return PolicyTerms.model_validate(table)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        key = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(first["msg"], where=f"{source}: [insurance] {key}") from None
+        problem = first_problem(exc)
+        raise ConfigError(problem.message, where=f"{source}: [insurance] {problem.path}") from None
 
 
 def _country_risk(table, source) -> dict:

@@ -12,11 +12,6 @@ from rules.facts import FACTS
 STATUS_MARK = {"hold": "HOLD", "flag": "flag", "ok": "ok"}
 
 
-def write_json(results, policy, as_of, out) -> None:
-    """The `evaluate --format json` contract."""
-    write_json_blocks([json_block(results)], policy, as_of, out)
-
-
 def write_json_blocks(blocks, policy, as_of, out) -> None:
     head = {"as_of": as_of.isoformat(), "policy": {"name": policy.name, "version": policy.version}}
     out.write(json.dumps(head)[:-1] + ', "customers": [')

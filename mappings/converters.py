@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import MappingError
+from .ids import canonical_id
 
 __all__ = ["CONVERTERS", "SPLITTERS", "MapContext", "converter", "splitter"]
 
@@ -38,7 +39,7 @@ class MapContext:
         if table is None:
             raise MappingError(f"{what} needs the {stream!r} stream, which was not read first", where=self.where)
         try:
-            return table[str(record_id)]
+            return table[canonical_id(record_id)]
         except KeyError:
             raise MappingError(f"{what}: {stream} record {record_id} is unknown", where=self.where) from None
 
@@ -60,12 +61,8 @@ def splitter(provides):
 
 @converter
 def record_id(value, ctx):
-    """An ERP id (integer, or a many2one's id) as a canonical record id string; None stays None."""
-    if value is None or value is False:
-        return None
-    if isinstance(value, dict):
-        value = value.get("id")
-    return str(value)
+    """An ERP id (integer, or a relation's id) as a canonical record id string; None stays None."""
+    return canonical_id(value)
 
 
 @converter
@@ -212,7 +209,7 @@ def instalments(record, ctx):
     lines = ctx.related.get("lines_to_pay", {})
     to_pay = [lines[i] for i in record.get("lines_to_pay") or () if i in lines]
     total = abs(Decimal(str(record.get("total_amount") or 0)))
-    invoice_id = str(record["id"])
+    invoice_id = canonical_id(record["id"])
     if record.get("state") != "posted" or not to_pay:
         residual = Decimal(0) if record.get("state") == "paid" else total
         return [dict(record, _id=invoice_id, _number=record.get("number"), _amount=total, _residual=residual,

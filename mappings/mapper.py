@@ -18,7 +18,6 @@ connect time, then applied to pages of ERP records.
 """
 from __future__ import annotations
 
-import difflib
 import inspect
 import re
 from dataclasses import dataclass
@@ -28,8 +27,9 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .converters import CONVERTERS, SPLITTERS, MapContext
-from .errors import MappingError, SnapshotError
-from .models import Customer, Invoice, SaleOrder
+from .errors import MappingError, SnapshotError, did_you_mean, first_problem
+from .ids import canonical_id
+from .models import ROW_MODELS
 from .yamlsrc import YamlSourceError, parse_yaml
 
 __all__ = ["Stream", "MapLine", "load_stream", "load_mappings", "MAPPINGS_DIR", "TARGETS"]
@@ -37,31 +37,7 @@ __all__ = ["Stream", "MapLine", "load_stream", "load_mappings", "MAPPINGS_DIR", 
 MAPPINGS_DIR = Path(__file__).parent
 
 
-class CompanyRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    name: str
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    party_id: Optional[str] = None
-
-
-class CurrencyRow(BaseModel):
-    """`rate`: units of this currency for one unit of the ERP's base (0 or None: no rate)."""
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    code: str = Field(pattern=r"^[A-Z]{3}$")
-    rate: Optional[float] = None
-
-
-class PaymentTermRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    name: str
-    days: int = Field(ge=0)
-
-
-TARGETS = {"customer": Customer, "invoice": Invoice, "order": SaleOrder, "company": CompanyRow,
-           "currency": CurrencyRow, "payment_term": PaymentTermRow}
+TARGETS = ROW_MODELS
 LOOKUP_TARGETS = ("company", "currency", "payment_term")
 READ_ORDER = ("currency", "payment_term", "company", "customer", "invoice", "order")   # lookups first
 _LINE = re.compile(r"^\s*(?P<sources>[\w.]+(?:\s*,\s*[\w.]+)*)\s*->\s*(?P<target>\w+)\s*"
@@ -79,7 +55,7 @@ class _StreamFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     stream: str = Field(pattern=r"^[a-z][a-z_]*$")
     model: str
-    target: Literal["customer", "invoice", "order", "company", "currency", "payment_term"]
+    target: Literal[tuple(ROW_MODELS)]
     domain: list = []
     replication_key: Optional[str] = None
     page_size: int = Field(1000, ge=1, le=10000)
@@ -147,7 +123,7 @@ class Stream:
                 known[model] = set(fields_of(model))
             if name not in known[model]:
                 raise MappingError(f"the ERP's model {model} has no field {name!r}", where=f"{self.source}:{line}",
-                                   hint=_suggest(name, known[model]) or "is the ERP add-on installed and "
+                                   hint=did_you_mean(name, known[model]) or "is the ERP add-on installed and "
                                    "up to date? (Tryton: trytond-admin -u creditguard)")
 
     def map_page(self, records, related=None, lookups=None) -> list[tuple[str, list[dict]]]:
@@ -165,7 +141,7 @@ class Stream:
                 ctx.record = part
                 row = {line.target: line.value(part, ctx) for line in self.lines}
                 mapped.append(_validated(adapter, row, self, record))
-            out.append((str(record["id"]), mapped))
+            out.append((canonical_id(record["id"]), mapped))
         return out
 
 
@@ -195,20 +171,26 @@ def load_stream(path) -> Stream:
     try:
         spec = _StreamFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        loc = tuple(first["loc"])
-        return _fail(first["msg"] + (f" ({'.'.join(map(str, loc))})" if loc else ""), source, lines, loc)
+        problem = first_problem(exc)
+        return _fail(problem.message + (f" ({problem.path})" if problem.loc else ""), source, lines, problem.loc)
     return _build(spec, source, lines)
 
 
 def _build(spec, source, lines) -> Stream:
+    """The checked Stream of a parsed mapping file: its map lines, the fields it reads, its related records."""
     line_of = {"stream": lines.get(("stream",), 1), "replication_key": lines.get(("replication_key",), 1)}
+    map_lines = _map_lines(spec, source, lines)
+    read = _fields_read(spec, map_lines, lines, line_of)
+    related = _related(spec, read, source, lines, line_of)
+    return Stream(spec.stream, spec.model, spec.target, spec.domain, spec.replication_key, spec.page_size,
+                  tuple(read), related, spec.split, map_lines, source, line_of)
+
+
+def _map_lines(spec, source, lines) -> tuple:
+    """Each `source -> target | converter` line, checked against the target model, the converters and the
+    splitter's fields; every required target field must be mapped."""
     target_fields = _target_fields(spec.target)
-    provides = set()
-    if spec.split:
-        if spec.split not in SPLITTERS:
-            _fail(f"unknown splitter {spec.split!r}", source, lines, ("split",), _suggest(spec.split, SPLITTERS))
-        provides = SPLITTERS[spec.split].provides
+    provides = _splitter(spec, source, lines).provides if spec.split else frozenset()
     map_lines, seen = [], {}
     for i, text in enumerate(spec.map):
         at = ("map", i)
@@ -218,7 +200,7 @@ def _build(spec, source, lines) -> Stream:
         sources = tuple(s.strip() for s in match["sources"].split(","))
         target, name = match["target"], match["converter"]
         if target not in target_fields:
-            _fail(f"{spec.target} has no field {target!r}", source, lines, at, _suggest(target, target_fields))
+            _fail(f"{spec.target} has no field {target!r}", source, lines, at, did_you_mean(target, target_fields))
         if target in seen:
             _fail(f"{target!r} is already mapped on line {seen[target]}", source, lines, at)
         seen[target] = lines.get(at, 1)
@@ -232,6 +214,17 @@ def _build(spec, source, lines) -> Stream:
     missing = [f for f, required in target_fields.items() if required and f not in seen]
     if missing:
         _fail(f"the map leaves required {spec.target} field(s) unset: {', '.join(missing)}", source, lines, ("map",))
+    return tuple(map_lines)
+
+
+def _splitter(spec, source, lines):
+    if spec.split not in SPLITTERS:
+        _fail(f"unknown splitter {spec.split!r}", source, lines, ("split",), did_you_mean(spec.split, SPLITTERS))
+    return SPLITTERS[spec.split]
+
+
+def _fields_read(spec, map_lines, lines, line_of) -> list:
+    """The model's fields to read: the map's sources, then `read:`; notes each field's line in `line_of`."""
     read = list(dict.fromkeys(s for line in map_lines for s in line.sources if not s.startswith("_")))
     for i, name in enumerate(spec.read):
         line_of.setdefault(("field", name), lines.get(("read", i), 1))
@@ -240,6 +233,11 @@ def _build(spec, source, lines) -> Stream:
     for line in map_lines:
         for s in line.sources:
             line_of.setdefault(("field", s), line.line)
+    return read
+
+
+def _related(spec, read, source, lines, line_of) -> tuple:
+    """The related records to read with each page, in order; a `from` field of the record is added to `read`."""
     related = []
     for name, rel in spec.related.items():
         at = ("related", name)
@@ -254,8 +252,7 @@ def _build(spec, source, lines) -> Stream:
         if field and field not in (r for x in related if x.name == head for r in x.read):
             _fail(f"`from: {rel.from_}`: {head} does not read {field!r}", source, lines, at + ("from",))
         related.append(Related(name, rel.model, rel.from_, tuple(rel.read), lines.get(at, 1)))
-    return Stream(spec.stream, spec.model, spec.target, spec.domain, spec.replication_key, spec.page_size,
-                  tuple(read), tuple(related), spec.split, tuple(map_lines), source, line_of)
+    return tuple(related)
 
 
 def _check_converter(name, sources, source, lines, at):
@@ -265,7 +262,7 @@ def _check_converter(name, sources, source, lines, at):
                   source, lines, at)
         return
     if name not in CONVERTERS:
-        _fail(f"unknown converter {name!r}", source, lines, at, _suggest(name, CONVERTERS))
+        _fail(f"unknown converter {name!r}", source, lines, at, did_you_mean(name, CONVERTERS))
     wants = [p for p in inspect.signature(CONVERTERS[name]).parameters if p != "ctx"]
     if len(wants) != len(sources):
         _fail(f"converter {name!r} takes {len(wants)} source field(s) ({', '.join(wants)}), "
@@ -292,10 +289,9 @@ def _validated(adapter, row, stream, record) -> dict:
     try:
         value = adapter.validate_python(row)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        field = ".".join(map(str, first["loc"]))
-        got = first.get("input")
-        raise SnapshotError(f"{first['msg']} (got {got!r})", where=f"{stream.model} {record.get('id')}: {field}",
+        problem = first_problem(exc)
+        raise SnapshotError(f"{problem.message} (got {problem.value!r})",
+                            where=f"{stream.model} {record.get('id')}: {problem.path}",
                             hint=f"mapped by {stream.source}") from None
     return adapter.dump_python(value, mode="json")
 
@@ -317,7 +313,3 @@ def _fail(message, source, lines, path, hint=None):
         path = path[:-1]
     raise MappingError(message, where=f"{source}:{lines.get(path, 1)}", hint=hint)
 
-
-def _suggest(name, known) -> str | None:
-    close = difflib.get_close_matches(str(name), list(known), n=1)
-    return f"did you mean {close[0]!r}?" if close else None

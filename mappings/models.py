@@ -1,4 +1,5 @@
-"""The canonical, ERP-neutral models: the snapshot contract v1 of DESIGN.md §4."""
+"""The canonical, ERP-neutral models: the snapshot contract v1 (docs/snapshot.md), and the rows that ERP
+mappings produce besides it (company, currency, payment term). The one home of the status vocabularies."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,9 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 RecordId = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Days = Annotated[int, Field(ge=0)]
 
-CoverStatus = Literal["approved", "partial", "pending", "refused", "cancelled", "expired"]
+COVER_STATUSES = ("approved", "partial", "pending", "refused", "cancelled", "expired")
+COVER_IN_FORCE = ("approved", "partial")       # statuses under which the cover amount counts
+CoverStatus = Literal[COVER_STATUSES]
 InvoiceKind = Literal["invoice", "credit_note"]
 InvoiceState = Literal["draft", "posted", "cancelled"]
 OrderState = Literal["quotation", "confirmed", "done", "cancelled"]
@@ -120,3 +123,32 @@ class Snapshot(SnapshotHeader):
 
     def iter_orders(self):
         return iter(self.orders)
+
+
+# --- rows the ERP mappings produce besides the snapshot's records ---------------------------------
+
+class CompanyRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    party_id: Optional[str] = None
+
+
+class CurrencyRow(BaseModel):
+    """`rate`: units of this currency for one unit of the ERP's base (0 or None: no rate)."""
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    code: str = Field(pattern=r"^[A-Z]{3}$")
+    rate: Optional[float] = None
+
+
+class PaymentTermRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    days: int = Field(ge=0)
+
+
+ROW_MODELS = {"customer": Customer, "invoice": Invoice, "order": SaleOrder, "company": CompanyRow,
+              "currency": CurrencyRow, "payment_term": PaymentTermRow}

@@ -9,26 +9,17 @@ error says."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Iterator
 
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import SnapshotError
+from .errors import SnapshotError, first_problem
 from .models import SNAPSHOT_FORMAT, Customer, Invoice, SaleOrder, Snapshot, SnapshotHeader
+from .scan import Unscannable, scan
 
-CHUNK_BYTES = 4 << 20
 RECORD_LISTS = {"customers": Customer, "invoices": Invoice, "orders": SaleOrder}
 _ADAPTERS = {name: TypeAdapter(list[model]) for name, model in RECORD_LISTS.items()}
-_WS = re.compile(rb"\s*")
-_KEY = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_ARRAY_END = re.compile(rb"\}\s*\]")
-_SEPARATOR = re.compile(rb"\}\s*,\s*(?=\{)")
-
-
-class _Unscannable(Exception):
-    """The light scan could not follow the file: let pydantic read it whole."""
 
 
 class ChunkUnreadable(Exception):
@@ -45,13 +36,14 @@ class SnapshotSource:
 
     def __init__(self, raw: bytes, source: str):
         self.source = source
+        self.size = len(raw)          # bytes
         self._raw = raw
         self._whole = None
         try:
-            self._layout = _scan(raw)
+            self._layout = scan(raw, RECORD_LISTS)
             self.header = self._validate_header()
             self.customers = [c for chunk in self.chunks("customers") for c in self._validate(chunk, "customers")]
-        except (_Unscannable, ChunkUnreadable):
+        except (Unscannable, ChunkUnreadable):
             self.read_whole()
         check_customers(self.header, self.customers, source)
         self._customer_ids = {c.id for c in self.customers}
@@ -133,14 +125,14 @@ class SnapshotSource:
         for key, entry in self._layout.items():
             if entry[0] == "value":
                 if key in RECORD_LISTS:      # e.g. "invoices": null: let the whole-file path say so
-                    raise _Unscannable()
+                    raise Unscannable()
                 fields[key] = json.loads(self._raw[entry[1]:entry[2]])
         if "customers" not in self._layout:
-            raise _Unscannable()
+            raise Unscannable()
         try:
             return SnapshotHeader.model_validate(fields)
         except ValidationError:
-            raise _Unscannable() from None   # the whole-file path words the error, with its full path
+            raise Unscannable() from None   # the whole-file path words the error, with its full path
 
 
 def open_snapshot(path) -> SnapshotSource:
@@ -221,107 +213,31 @@ def _missing_rate(source, where, currency, company_currency):
                          hint=f'add "{currency}": "<value of 1 {currency} in {company_currency}>" to fx_rates')
 
 
-# --- the light scan of the top level ---------------------------------------------------------------
-
-def _scan(raw: bytes) -> dict:
-    """{key: ("value", start, end)} for small values, {key: ("records", [(start, end), ...])} for lists."""
-    layout = {}
-    pos = _skip(raw, 0)
-    if raw[pos:pos + 1] != b"{":
-        raise _Unscannable()
-    pos = _skip(raw, pos + 1)
-    while raw[pos:pos + 1] != b"}":
-        m = _KEY.match(raw, pos)
-        if not m:
-            raise _Unscannable()
-        key = json.loads(m.group())
-        if key in layout:
-            raise _Unscannable()
-        pos = _skip(raw, m.end())
-        if raw[pos:pos + 1] != b":":
-            raise _Unscannable()
-        pos = _skip(raw, pos + 1)
-        if key in RECORD_LISTS and raw[pos:pos + 1] == b"[":
-            chunks, pos = _record_chunks(raw, pos + 1)
-            layout[key] = ("records", chunks)
-        else:
-            end = _value_end(raw, pos)
-            layout[key] = ("value", pos, end)
-            pos = end
-        pos = _skip(raw, pos)
-        if raw[pos:pos + 1] == b",":
-            pos = _skip(raw, pos + 1)
-        elif raw[pos:pos + 1] != b"}":
-            raise _Unscannable()
-    if _skip(raw, pos + 1) != len(raw):
-        raise _Unscannable()
-    return layout
-
-
-def _record_chunks(raw, pos):
-    start = _skip(raw, pos)
-    if raw[start:start + 1] == b"]":
-        return [], start + 1
-    end = _ARRAY_END.search(raw, start)
-    if not end:
-        raise _Unscannable()
-    last = end.start() + 1                  # just after the last record's closing brace
-    chunks = []
-    while True:
-        cut = _SEPARATOR.search(raw, min(start + CHUNK_BYTES, last), last)
-        if cut is None:
-            chunks.append((start, last))
-            return chunks, end.end()
-        chunks.append((start, cut.start() + 1))
-        start = cut.end()
-
-
-def _value_end(raw, pos, window=4096):
-    decoder = json.JSONDecoder()
-    while True:
-        text = raw[pos:pos + window].decode("utf-8", "ignore")
-        try:
-            _, end = decoder.raw_decode(text)
-            return pos + len(text[:end].encode("utf-8"))
-        except ValueError:
-            if pos + window >= len(raw):
-                raise _Unscannable() from None
-            window *= 4
-
-
-def _skip(raw, pos):
-    return _WS.match(raw, pos).end()
-
-
 # --- error messages -------------------------------------------------------------------------------
 
 def _record_error(exc, kind, text, source) -> SnapshotError:
-    first = exc.errors(include_url=False)[0]
-    index, *rest = first["loc"]
+    problem = first_problem(exc)
+    index, *rest = problem.loc
     record_id = _record_id(_load_plain(text), None, index)
     label = f"{kind}[id={record_id}]" if record_id else f"{kind}[#{index + 1} of its piece]"
-    return _error(exc, first, ".".join([label, *map(str, rest)]), source)
+    return _error(problem, ".".join([label, *map(str, rest)]), source)
 
 
 def _snapshot_error(exc: ValidationError, raw, source: str) -> SnapshotError:
     """Turn pydantic's first error into a message naming the record by its id."""
-    first = exc.errors(include_url=False)[0]
-    loc = list(first["loc"])
-    if first["type"] == "json_invalid":
-        return SnapshotError(f"not valid JSON ({first['msg']})", where=source,
+    problem = first_problem(exc)
+    if problem.kind == "json_invalid":
+        return SnapshotError(f"not valid JSON ({problem.message})", where=source,
                              hint="check the file is a complete JSON document")
-    if loc == ["format"]:
-        return SnapshotError(f"unknown format {first.get('input')!r}; expected {SNAPSHOT_FORMAT!r}",
+    if problem.loc == ("format",):
+        return SnapshotError(f"unknown format {problem.value!r}; expected {SNAPSHOT_FORMAT!r}",
                              where=f"{source}: format")
-    return _error(exc, first, _readable_path(loc, raw), source)
+    return _error(problem, _readable_path(list(problem.loc), raw), source)
 
 
-def _error(exc, first, path, source):
-    count = exc.error_count()
-    more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
-    value = first.get("input")
-    shown = f" (got {value!r})" if not isinstance(value, (dict, list)) else ""
-    return SnapshotError(f"{first['msg']}{shown}{more}", where=f"{source}: {path}")
+def _error(problem, path, source):
+    shown = f" (got {problem.value!r})" if not isinstance(problem.value, (dict, list)) else ""
+    return SnapshotError(f"{problem.message}{shown}{problem.more}", where=f"{source}: {path}")
 
 
 def _readable_path(loc, raw) -> str:

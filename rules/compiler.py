@@ -12,7 +12,7 @@ import json
 from decimal import Decimal
 
 from . import expr
-from .facts import FACTS
+from .facts import absent_facts
 
 MARKER, ZERO = "cg_fact", "cg_zero"
 _OPKEY = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
@@ -27,7 +27,7 @@ def set_flag(fact: str) -> str:
 def compile_ruleset(policy) -> dict:
     """{durable rule name: definition}; rule `r<i>` is the policy's i-th rule. Rules that can never fire are left out."""
     ruleset = {}
-    nullable = {name for name, spec in FACTS.items() if spec.nullable and name not in policy.defaults}
+    nullable = absent_facts(policy)
     for i, rule in enumerate(policy.rules):
         cond = _Lowering(policy.params, nullable).lower(rule.when, negate=False)
         if cond is FALSE:
@@ -114,17 +114,12 @@ class _Lowering:
         if isinstance(node, expr.Compare):
             left, right = self.fold(node.left), self.fold(node.right)
             if isinstance(left, (expr.Num, expr.Bool)) and isinstance(right, (expr.Num, expr.Bool)):
-                return expr.Bool(_compare_constants(node.op, left.value, right.value))
+                return expr.Bool(expr.COMPARE[node.op](left.value, right.value))
             if isinstance(left, expr.Bool) or isinstance(right, expr.Bool):   # bool fact == true/false
                 const, name = (left, right) if isinstance(left, expr.Bool) else (right, left)
                 return name if const.value == (node.op == "==") else expr.Not(name)
             return expr.Compare(node.op, left, right)
         return node
-
-
-def _compare_constants(op, a, b):
-    from .pyengine import _CMP
-    return _CMP[op](a, b)
 
 
 def _cmp(op, field, value):

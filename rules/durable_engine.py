@@ -10,7 +10,7 @@ import json
 import math
 
 from .compiler import MARKER, ZERO, compile_ruleset, set_flag, to_json
-from .facts import COVER_STATUSES, FACTS
+from .facts import COVER_STATUS_FACT, FACTS, absent_facts
 
 try:
     import durable_rules_engine as _engine
@@ -39,7 +39,7 @@ class DurableEngine:
         if _engine is None:
             raise EngineError(f"durable-rules cannot run here: {IMPORT_ERROR}")
         self.ruleset = compile_ruleset(policy)
-        self.nullable = {n for n, spec in FACTS.items() if spec.nullable and n not in policy.defaults}
+        self.nullable = absent_facts(policy)
         self.handle = _engine.create_ruleset(f"creditguard_{next(_names)}", to_json(self.ruleset))
         self._fields, self._keys, self._constants, self._template = self._layout(self.nullable)
 
@@ -76,7 +76,7 @@ class DurableEngine:
             elif value is None:
                 raise EngineError(f"fact {name} is absent and the policy gives no default")
             if kind == "status":
-                if value not in COVER_STATUSES:       # known words: safe inside the quotes
+                if value not in COVER_STATUS_FACT:       # known words: safe inside the quotes
                     raise EngineError(f"fact {name} must be a known status, got {value!r}")
             elif kind == "bool":
                 value = 1.0 if value else 0.0

@@ -46,6 +46,21 @@ class CustomerResult:
         actions = {d.action for d in self.decisions}
         return "hold" if "hold" in actions else "flag" if "flag" in actions else "ok"
 
+    @property
+    def hold(self) -> "Hold | None":
+        """What holds the customer, as the ERP shows it: the rules and the reasons, joined; None if nothing."""
+        holds = [d for d in self.decisions if d.action == "hold"]
+        if not holds:
+            return None
+        return Hold(", ".join(dict.fromkeys(d.rule for d in holds)), "; ".join(dict.fromkeys(d.message for d in holds)))
+
+
+@dataclass(frozen=True)
+class Hold:
+    """The hold a customer's decisions call for: the rule ids ("a.b, c.d") and the reasons ("...; ...")."""
+    rules: str
+    reason: str
+
 
 def make_engine(name: str, policy):
     """The engine called `name`; durable-rules falls back to Python where it cannot run."""

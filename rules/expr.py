@@ -9,15 +9,20 @@ Chained comparisons read as in mathematics: `a < b <= c` is `a < b and b <= c`.
 """
 from __future__ import annotations
 
-import difflib
+import operator
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+
+from mappings.errors import did_you_mean
 
 CMP_OPS = ("<=", ">=", "==", "!=", "<", ">")
 FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 NEGATE = {"<": ">=", ">=": "<", ">": "<=", "<=": ">", "==": "!=", "!=": "=="}
 KEYWORDS = {"and", "or", "not", "in", "true", "false"}
+COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+           "==": operator.eq, "!=": operator.ne}            # what each comparison means, for every engine
+ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
 class ExprError(Exception):
@@ -251,8 +256,9 @@ def parse(text: str):
 # --- type checking ----------------------------------------------------------------------------
 
 def suggest(name: str, known) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    """' (did you mean 'x'?)' to append to a message, or ''."""
+    hint = did_you_mean(name, known)
+    return f" ({hint})" if hint else ""
 
 
 def check(node, types: dict[str, str], statuses=()) -> str:

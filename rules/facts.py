@@ -5,10 +5,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from mappings.models import COVER_IN_FORCE, COVER_STATUSES
+
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-COVER_STATUSES = ("none", "approved", "partial", "pending", "refused", "cancelled", "expired")
+COVER_STATUS_FACT = ("none", *COVER_STATUSES)        # the values of the cover_status fact
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ FACTS = {spec.name: spec for spec in (
              True),
 )}
 NUMBER_FACTS = tuple(name for name, spec in FACTS.items() if spec.type == "number")
+
+
+def absent_facts(policy) -> frozenset:
+    """The facts that may be absent (None) when `policy` is evaluated: nullable, and no default given."""
+    return frozenset(name for name, spec in FACTS.items() if spec.nullable and name not in policy.defaults)
 
 
 def to_company(amount: Decimal, rate: Decimal | None) -> Decimal:
@@ -178,7 +185,7 @@ def _cover(cover, as_of, rates) -> tuple[str, Decimal]:
     """The cover's status as the policy sees it, and the amount in force (company currency)."""
     if cover is None:
         return "none", ZERO
-    in_force = cover.status in ("approved", "partial")
+    in_force = cover.status in COVER_IN_FORCE
     if in_force and cover.valid_until is not None and cover.valid_until < as_of:
         return "expired", ZERO
     return cover.status, to_company(cover.amount, rates[cover.currency]) if in_force else ZERO

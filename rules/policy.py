@@ -10,11 +10,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mappings.errors import PolicyError
+from mappings.errors import PolicyError, validation_problems
+from mappings.yamlsrc import YamlSourceError, load_yaml
 
 from . import expr
-from .facts import COVER_STATUSES, FACTS
-from mappings.yamlsrc import YamlSourceError, load_yaml
+from .facts import COVER_STATUS_FACT, FACTS
 
 ACTIONS = ("hold", "flag", "notify", "request_limit", "release")
 BUILTIN_DIR = Path(__file__).parent / "policies"
@@ -141,16 +141,16 @@ class _Checker:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors(include_url=False):
-                loc = path + tuple(err["loc"])
-                if err["type"] == "extra_forbidden":
+            for problem in validation_problems(exc):
+                loc = path + problem.loc
+                if problem.kind == "extra_forbidden":
                     known = [k for k in model.model_fields]
                     self.problem(loc, f"unknown key {loc[-1]!r}{expr.suggest(str(loc[-1]), known)}; "
                                       f"allowed: {', '.join(known)}")
-                elif err["type"] == "missing":
+                elif problem.kind == "missing":
                     self.problem(path, f"missing key {loc[-1]!r}")
                 else:
-                    self.problem(loc, f"{'.'.join(map(str, loc))}: {err['msg']}")
+                    self.problem(loc, f"{'.'.join(map(str, loc))}: {problem.message}")
             return None
 
     def _params(self, raw):
@@ -213,7 +213,7 @@ class _Checker:
     def _expression(self, path, text, types, want, where):
         try:
             tree = expr.parse(text)
-            got = expr.check(tree, types, COVER_STATUSES)
+            got = expr.check(tree, types, COVER_STATUS_FACT)
         except expr.ExprError as exc:
             self.problem(path, f"{where}: {exc.message}\n    {text}\n    {' ' * exc.pos}^")
             return None

@@ -4,13 +4,7 @@ Semantics, shared with the durable-rules engine: numbers are binary floats; a co
 reads an absent fact is false; `not`, `and`, `or` are the usual two-valued logic."""
 from __future__ import annotations
 
-import operator
-
 from . import expr
-
-_CMP = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-        "==": operator.eq, "!=": operator.ne}
-_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
 def compile_condition(node, params: dict):
@@ -29,7 +23,7 @@ def compile_condition(node, params: dict):
         name = node.name
         return lambda v: v[name]
     if isinstance(node, expr.Arith):
-        op, left, right = _ARITH[node.op], compile_condition(node.left, params), compile_condition(node.right, params)
+        op, left, right = expr.ARITHMETIC[node.op], compile_condition(node.left, params), compile_condition(node.right, params)
 
         def arith(v):
             a, b = left(v), right(v)
@@ -43,7 +37,7 @@ def compile_condition(node, params: dict):
             return None if a is None else -a
         return neg
     if isinstance(node, expr.Compare):
-        op, left, right = _CMP[node.op], compile_condition(node.left, params), compile_condition(node.right, params)
+        op, left, right = expr.COMPARE[node.op], compile_condition(node.left, params), compile_condition(node.right, params)
 
         def compare(v):
             a, b = left(v), right(v)

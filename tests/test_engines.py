@@ -9,7 +9,7 @@ from rules import expr
 from rules.compiler import compile_ruleset
 from rules.durable_engine import DurableEngine
 from rules.evaluate import numeric_view
-from rules.facts import COVER_STATUSES, FACTS
+from rules.facts import COVER_STATUS_FACT, FACTS
 from rules.policy import Action, Policy, Rule, load_policy
 from rules.pyengine import PythonEngine
 
@@ -80,10 +80,10 @@ def conditions():
     atom = st.one_of(
         st.builds(expr.Compare, st.sampled_from(list(expr.FLIP)), number_exprs(), number_exprs()),
         st.builds(expr.InList, st.just(expr.Name("cover_status")),
-                  st.lists(st.sampled_from(COVER_STATUSES), min_size=1, max_size=3, unique=True).map(tuple),
+                  st.lists(st.sampled_from(COVER_STATUS_FACT), min_size=1, max_size=3, unique=True).map(tuple),
                   st.booleans()),
         st.builds(expr.Compare, st.sampled_from(["==", "!="]), st.just(expr.Name("cover_status")),
-                  st.sampled_from(COVER_STATUSES).map(expr.Str)),
+                  st.sampled_from(COVER_STATUS_FACT).map(expr.Str)),
         st.sampled_from(BOOL_FACTS).map(expr.Name),
         st.builds(expr.Compare, st.sampled_from(["==", "!="]), st.sampled_from(BOOL_FACTS).map(expr.Name),
                   st.booleans().map(expr.Bool)),
@@ -104,7 +104,7 @@ def views():
         if spec.type == "bool":
             return st.booleans()
         if spec.type == "status":
-            return st.sampled_from(COVER_STATUSES)
+            return st.sampled_from(COVER_STATUS_FACT)
         return st.none()
     return st.fixed_dictionaries({name: value(name) for name in FACTS})
 
