@@ -5,7 +5,7 @@ import pytest
 
 import mappings.scan as scan_module
 from mappings.errors import SnapshotError
-from mappings.snapshot import load_snapshot, open_snapshot
+from mappings.snapshot import load_snapshot, open_snapshot, parse_whole
 from rules.facts import compute_facts
 from tests.conftest import EXAMPLE, invoice, make_snapshot
 
@@ -29,7 +29,7 @@ def test_pieces_and_whole_give_the_same_snapshot_and_facts(write_json, small_pie
     path = write_json(json.dumps(doc, indent=indent))
     source = open_snapshot(path)
     assert len(source.chunks("invoices")) > 5
-    expected = scan_module.parse_whole(path.read_bytes(), str(path))
+    expected = parse_whole(path.read_bytes(), str(path))
     assert compute_facts(source) == compute_facts(expected)
     assert [i.id for i in load_snapshot(path).invoices] == [str(i) for i in range(40)]
 
@@ -46,7 +46,7 @@ def test_a_record_separator_inside_a_text_is_read_correctly(write_json, small_pi
     doc = many_invoices(number='odd "}, {" number')
     path = write_json(doc)
     assert [i.number for i in load_snapshot(path).invoices][:2] == ['odd "}, {" number'] * 2
-    assert compute_facts(open_snapshot(path)) == compute_facts(scan_module.parse_whole(path.read_bytes(), ""))
+    assert compute_facts(open_snapshot(path)) == compute_facts(parse_whole(path.read_bytes(), ""))
 
 
 def test_a_duplicate_id_in_another_piece_is_found(write_json, small_pieces):
@@ -64,7 +64,7 @@ def test_a_bad_field_deep_in_the_file_names_its_record(write_json, small_pieces)
 
 
 def test_the_example_reads_the_same_in_pieces(small_pieces):
-    assert compute_facts(open_snapshot(EXAMPLE)) == compute_facts(scan_module.parse_whole(EXAMPLE.read_bytes(),
+    assert compute_facts(open_snapshot(EXAMPLE)) == compute_facts(parse_whole(EXAMPLE.read_bytes(),
                                                                                               ""))
 
 
