@@ -1,4 +1,4 @@
-"""Time `creditguard evaluate` against the plain-Python floor on one synthetic snapshot (DESIGN.md §10).
+"""Time `creditguard evaluate` against the plain-Python floor on one synthetic snapshot (README, "Benchmarks").
 
     python bench/eval_bench.py [--customers 100000 --invoices 1000000] [--file FILE]
                                [--engine durable --engine python] [--repeat N]

@@ -1,4 +1,4 @@
-"""The plain-Python floor: DESIGN.md §5 facts and the §6 `seed-default` predicates in one straightforward loop.
+"""The plain-Python floor: the facts of docs/facts.md and the `seed-default` predicates of docs/policy.md in one straightforward loop.
 
     python bench/floor.py FILE [--json OUT]
 
@@ -25,7 +25,7 @@ COVERED = {"approved", "partial"}
 REQUESTABLE = {"none", "approved", "partial", "expired"}
 REFUSED = {"refused", "cancelled", "expired"}
 
-# rule ids as in rules/policies/seed-default.yaml, one per row of the DESIGN.md §6 table
+# rule ids as in rules/policies/seed-default.yaml, one per row of the docs/policy.md table
 CREDIT_LIMIT_EXCEEDED = "credit_limit.exceeded"        # hold
 CREDIT_LIMIT_NEAR = "credit_limit.near"                # flag
 OVERDUE = "overdue.flag"                               # flag

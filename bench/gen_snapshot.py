@@ -1,4 +1,4 @@
-"""Write a deterministic synthetic snapshot v1 (DESIGN.md §4), streamed, for the benchmarks.
+"""Write a deterministic synthetic snapshot v1 (docs/snapshot.md), streamed, for the benchmarks.
 
     python bench/gen_snapshot.py --customers 100000 --invoices 1000000 [--orders K] [--seed S] -o FILE
 

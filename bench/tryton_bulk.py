@@ -18,7 +18,7 @@ ten days before the first invoice). Without this every record would carry the fe
 write_date, and an incremental read (which goes back reader.OVERLAP = 120 s before its bookmark) would
 re-read thousands of invoices that a real book-keeping history spreads over months.
 
-Tryton pitfalls handled (../shared/reference/tryton.md): warnings skipped with context `_skip_warnings`
+Tryton pitfalls handled: warnings skipped with context `_skip_warnings`
 (P6: back-dated payment dates); TransactionError retried with the fix kept across batches (P7); records are
 used only inside their transaction (ids are copied out).
 """

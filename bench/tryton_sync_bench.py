@@ -1,5 +1,5 @@
 """Sync from a real Tryton 8.2: 1,000 parties and 10,000 posted invoices, full sync against the raw
-`search_read` floor, and an incremental sync after 100 invoices were paid (DESIGN.md §10, issue 3 item 9).
+`search_read` floor, and an incremental sync after 100 invoices were paid (issue 3 item 9).
 
     .venv/bin/python bench/tryton_sync_bench.py [--repeat 3] [--changes 100] [--profile]
 

@@ -1,6 +1,6 @@
 """Evaluate a snapshot file on every core: fold the record pieces, then evaluate blocks of customers.
 
-The work partitions as DESIGN.md §11 says: record pieces fold into per-customer totals in any
+The work partitions as docs/architecture.md says: record pieces fold into per-customer totals in any
 process (rules.facts.Ledger), customers are evaluated and rendered in contiguous blocks. Worker
 processes are forked, so they share the file and the customers with the parent without copying.
 With one job everything runs in this process, through the same functions."""

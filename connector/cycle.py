@@ -25,6 +25,7 @@ from rules.evaluate import evaluate, make_engine
 from rules.policy import load_policy
 
 from .erp import connect
+from .operations import apply
 from .planner import needs_state, plan_writes
 from .store import Store
 from .sync import build_snapshot, merged_records, read_changes, save_changes
@@ -34,7 +35,6 @@ __all__ = ["CycleReport", "run_cycle", "sync", "FAULT_ENV", "CRASH_EXIT"]
 log = logging.getLogger(__name__)
 FAULT_ENV = "CREDITGUARD_FAULT_CRASH_AFTER_WRITES"
 CRASH_EXIT = 86
-HOLD_OPERATIONS = ("place_hold", "update_hold", "release_hold")
 
 
 @dataclass
@@ -48,8 +48,8 @@ class CycleReport:
     customers: int = 0
     statuses: Counter = field(default_factory=Counter)
     decisions: Counter = field(default_factory=Counter)
-    planned: list = field(default_factory=list)        # planner.Write
-    done: list = field(default_factory=list)           # (Write, what happened)
+    planned: list = field(default_factory=list)        # operations.Write
+    done: list = field(default_factory=list)           # (Write, operations.Outcome)
     skipped: int = 0                                   # planned again, already done by an earlier cycle
     unchanged: int = 0                                 # desired state already in the ERP
     failed: list = field(default_factory=list)         # (Write, message)
@@ -88,32 +88,46 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, first_contact
     session = connect(config.erp, first_contact=first_contact)
     try:
         with _cycle_lock(config), Store(config.store_path) as store:
-            return _run(config, store, session, policy, engine, full=full, dry_run=dry_run, progress=progress)
+            report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run, as_of=dt.date.today())
+            changes, records = _read(store, session, report, full=full, progress=progress)
+            _decide(config, policy, engine, records, report)
+            states = session.writer.hold_states(needs_state(report.results))
+            plan = plan_writes(report.results, states, store.episodes(), today=report.as_of.isoformat(),
+                               cycle=f"cycle-{uuid.uuid4().hex[:12]}")
+            report.unchanged = plan.unchanged
+            if dry_run:
+                report.planned = [w for w in plan.writes if not store.is_done(w.key)]
+                report.skipped = len(plan.writes) - len(report.planned)
+                return report
+            _record_plan(store, report, plan)
+            _write(store, session.writer, report)
+            _finish(store, report, changes, records, states, session.writer.actor)
+            return report
     finally:
         session.close()
 
 
-def _run(config, store, session, policy, engine, *, full, dry_run, progress) -> CycleReport:
-    report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run, as_of=dt.date.today())
+def _read(store, session, report, *, full, progress):
+    """Read the changes from the ERP; the merged records they give (nothing stored yet)."""
     changes = read_changes(session.reader, session.streams, store, full=full, progress=progress)
     report.read = {name: c.read for name, c in changes.items()}
     if all(c.full for c in changes.values()):
         report.mode = "full"
-    records = merged_records(store, changes)
+    return changes, merged_records(store, changes)
+
+
+def _decide(config, policy, engine, records, report) -> None:
+    """Evaluate the policy over the snapshot of the records."""
     snapshot = build_snapshot(records, as_of=report.as_of,
                               policy_terms=config.policy_terms, country_risk=config.country_risk)
     report.results = list(evaluate(policy, snapshot, engine, report.as_of))
     report.customers = len(report.results)
     report.statuses = Counter(r.status for r in report.results)
     report.decisions = Counter(d.action for r in report.results for d in r.decisions)
-    states = session.writer.hold_states(needs_state(report.results))
-    plan = plan_writes(report.results, states, store.episodes(), today=report.as_of.isoformat(),
-                       cycle=f"cycle-{uuid.uuid4().hex[:12]}")
-    report.unchanged = plan.unchanged
-    if dry_run:
-        report.planned = [w for w in plan.writes if not store.is_done(w.key)]
-        report.skipped = len(plan.writes) - len(report.planned)
-        return report
+
+
+def _record_plan(store, report, plan) -> None:
+    """Decisions, episodes and the outbox, in one transaction, before the first ERP write."""
     with store.transaction():
         report.cycle_id = store.start_cycle(report.mode, as_of=report.as_of)
         store.add_decisions(report.cycle_id, [d for r in report.results for d in r.decisions])
@@ -125,26 +139,17 @@ def _run(config, store, session, policy, engine, *, full, dry_run, progress) -> 
                 report.skipped += 1
             else:
                 report.planned.append(write)
-    _write(store, session.writer, report)
-    _note_written_holds(changes, records, report.done)
-    with store.transaction():
-        _reconcile_holds(store, report, states, session.writer.actor)
-        save_changes(store, changes)
-        store.finish_cycle(report.cycle_id, "ok", report.summary())
-    return report
 
 
 def _write(store, writer, report) -> None:
-    """Apply the planned writes one by one; each success is recorded at once."""
-    crash_after = int(os.environ.get(FAULT_ENV) or 0) or None
+    """Apply the planned writes one by one; each success is recorded at once. Refused writes are
+    collected and reported together; an unreachable ERP stops the cycle (it is retried as a whole)."""
+    crash_after = _crash_after()
     for n, write in enumerate(report.planned, 1):
         try:
-            what = writer.apply(write.operation, write.customer_id, write.payload)
+            outcome = apply(writer, write)
         except ErpRefused as exc:
-            log.error("write %s for customer %s refused: %s", write.operation, write.customer_id, exc)
-            with store.transaction():
-                store.mark(write.key, "failed", exc.render())
-            report.failed.append((write, exc.render()))
+            _record_refusal(store, report, write, exc)
             continue
         except TransientError:
             with store.transaction():
@@ -154,57 +159,83 @@ def _write(store, writer, report) -> None:
             log.error("fault injection: crashing after %d ERP writes", n)
             os._exit(CRASH_EXIT)
         with store.transaction():
-            store.mark(write.key, "done", what)
+            store.mark(write.key, "done", outcome.value)
             _record_hold(store, write, writer.actor, report.cycle_id)
-        report.done.append((write, what))
+        report.done.append((write, outcome))
     if report.failed:
-        with store.transaction():
-            store.finish_cycle(report.cycle_id, "failed", report.summary())
-        write, message = report.failed[0]
-        raise ErpRefused(f"{len(report.failed)} of {len(report.planned)} ERP writes were refused; the first: "
-                         f"{write.operation} for customer {write.customer_id} {write.customer_name!r}: {message}",
-                         hint="the refused writes are retried by the next cycle; the bookmarks did not move")
+        _fail_refused(store, report)
+
+
+def _crash_after() -> int | None:
+    """Fault injection for drills: crash after this many ERP writes (CREDITGUARD_FAULT_CRASH_AFTER_WRITES)."""
+    return int(os.environ.get(FAULT_ENV) or 0) or None
+
+
+def _record_refusal(store, report, write, exc) -> None:
+    log.error("write %s for customer %s refused: %s", write.operation.value, write.customer_id, exc)
+    with store.transaction():
+        store.mark(write.key, "failed", exc.render())
+    report.failed.append((write, exc.render()))
+
+
+def _fail_refused(store, report) -> None:
+    with store.transaction():
+        store.finish_cycle(report.cycle_id, "failed", report.summary())
+    write, message = report.failed[0]
+    raise ErpRefused(f"{len(report.failed)} of {len(report.planned)} ERP writes were refused; the first: "
+                     f"{write.operation.value} for customer {write.customer_id} {write.customer_name!r}: {message}",
+                     hint="the refused writes are retried by the next cycle; the bookmarks did not move")
+
+
+def _finish(store, report, changes, records, states, actor) -> None:
+    """Every write succeeded: store the records and move the bookmarks, last."""
+    _note_written_holds(changes, records, report.done)
+    with store.transaction():
+        _reconcile_holds(store, report, states, actor)
+        save_changes(store, changes)
+        store.finish_cycle(report.cycle_id, "ok", report.summary())
 
 
 def _note_written_holds(changes, records, done) -> None:
     """The stored customers say what the ERP says after this cycle's hold writes."""
-    on_hold = {w.customer_id: w.operation != "release_hold" for w, _ in done if w.operation in HOLD_OPERATIONS}
+    on_hold = {w.customer_id: w.operation.holds_after for w, _ in done if w.operation.is_hold_write}
     for customer in records.get("customers", []):
         if customer["id"] in on_hold:
             changes["customers"].mapped[customer["id"]] = [dict(customer, on_hold=on_hold[customer["id"]])]
 
 
 def _record_hold(store, write, actor, cycle_id) -> None:
-    if write.operation not in HOLD_OPERATIONS:
+    operation = write.operation
+    if not operation.is_hold_write:
         return
-    event = {"place_hold": "placed", "update_hold": "updated", "release_hold": "released"}[write.operation]
-    store.audit(write.customer_id, event, name=write.customer_name, rules=write.rules or None,
+    store.audit(write.customer_id, operation.audit_event, name=write.customer_name, rules=write.rules or None,
                 reason=write.reason or None, actor=actor, cycle_id=cycle_id)
-    if write.operation == "release_hold":
-        store.drop_hold(write.customer_id)
+    if operation.holds_after:
+        store.set_hold(write.customer_id, name=write.customer_name, since=_now(), rules=write.rules,
+                       reason=write.reason, cycle_id=cycle_id)
     else:
-        store.set_hold(write.customer_id, name=write.customer_name, since=dt.datetime.now(dt.timezone.utc)
-                       .isoformat(timespec="seconds"), rules=write.rules, reason=write.reason, cycle_id=cycle_id)
+        store.drop_hold(write.customer_id)
 
 
 def _reconcile_holds(store, report, states, actor) -> None:
     """The holds table lists exactly the customers held now; fill in what an interrupted cycle missed."""
     held = {h["customer_id"]: h for h in store.holds()}
     for result in report.results:
-        holds = [d for d in result.decisions if d.action == "hold"]
-        if holds and result.customer_id not in held:
+        hold = result.hold
+        if hold and result.customer_id not in held:
             state = states.get(result.customer_id)
-            rules = ", ".join(dict.fromkeys(d.rule for d in holds))
-            reason = "; ".join(dict.fromkeys(d.message for d in holds))
-            store.set_hold(result.customer_id, name=result.name, rules=rules, reason=reason, cycle_id=report.cycle_id,
-                           since=(state.since if state and state.since else
-                                  dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
-            store.audit(result.customer_id, "placed (found held in the ERP)", name=result.name, rules=rules,
-                        reason=reason, actor=actor, cycle_id=report.cycle_id)
-        elif not holds and result.customer_id in held and not result.facts["on_hold"]:
+            store.set_hold(result.customer_id, name=result.name, rules=hold.rules, reason=hold.reason,
+                           cycle_id=report.cycle_id, since=state.since if state and state.since else _now())
+            store.audit(result.customer_id, "placed (found held in the ERP)", name=result.name, rules=hold.rules,
+                        reason=hold.reason, actor=actor, cycle_id=report.cycle_id)
+        elif not hold and result.customer_id in held and not result.facts["on_hold"]:
             store.drop_hold(result.customer_id)
             store.audit(result.customer_id, "released (found released in the ERP)", name=result.name,
                         actor=actor, cycle_id=report.cycle_id)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 @contextmanager

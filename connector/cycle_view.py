@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import sys
 
-OPERATION_TEXT = {"place_hold": "hold placed", "update_hold": "hold reason updated", "release_hold": "hold released",
-                  "add_note": "note added", "request_cover": "cover requested"}
+from .operations import Outcome
 
 
 def write_sync(report, out) -> None:
@@ -27,15 +26,15 @@ def write_cycle(report, out) -> None:
         out.write(f"  writes:    {len(report.planned)} planned, nothing written (dry run); "
                   f"{report.skipped} already done, {report.unchanged} already in the ERP\n")
         for write in report.planned:
-            out.write(f"    would {write.operation} for {write.customer_id} {write.customer_name}: "
-                      f"{write.reason or write.payload.get('text', '')}\n")
+            out.write(f"    {write.operation.would} {write.customer_id} {write.customer_name} [{write.rules}]: "
+                      f"{write.reason}\n")
         return
     out.write(f"  writes:    {len(report.done)} done, {report.skipped} skipped (already done), "
               f"{report.unchanged} unchanged (already in the ERP), {len(report.failed)} failed\n")
-    for write, what in report.done:
+    for write, outcome in report.done:
         detail = f": {write.reason}" if write.reason else ""
-        suffix = "" if what == "written" else f" ({what})"
-        out.write(f"    {OPERATION_TEXT.get(write.operation, write.operation)}{suffix} for {write.customer_id} "
+        suffix = "" if outcome is Outcome.WRITTEN else f" ({outcome.value})"
+        out.write(f"    {write.operation.done}{suffix} for {write.customer_id} "
                   f"{write.customer_name} [{write.rules}]{detail}\n")
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Write", "Plan", "plan_writes", "NOTE_ACTIONS", "STATE_ACTIONS"]
+from .operations import Operation, Write
+
+__all__ = ["Plan", "plan_writes", "needs_state", "NOTE_ACTIONS", "STATE_ACTIONS"]
 
 NOTE_ACTIONS = ("flag", "notify")
 STATE_ACTIONS = ("hold", "release", "request_limit")
@@ -18,20 +20,9 @@ NOTE_TITLE = {"flag": "Credit Guard flag", "notify": "Credit Guard notification"
               "request_limit": "Credit Guard cover request"}
 
 
-@dataclass(frozen=True)
-class Write:
-    key: str
-    customer_id: str
-    customer_name: str
-    operation: str        # place_hold | update_hold | release_hold | add_note | request_cover
-    payload: dict
-    rules: str = ""
-    reason: str = ""
-
-
 @dataclass
 class Plan:
-    writes: list = field(default_factory=list)
+    writes: list = field(default_factory=list)       # Write
     episodes: dict = field(default_factory=dict)      # decision key -> (customer id, since)
     unchanged: int = 0                                # state writes not needed: the ERP has it already
 
@@ -46,16 +37,11 @@ def plan_writes(results, states, episodes, *, today: str, cycle: str) -> Plan:
     -> since, as stored; `today`: ISO date a new episode starts; `cycle`: a tag for the state writes' keys."""
     plan = Plan()
     for result in results:
-        holds = [d for d in result.decisions if d.action == "hold"]
         state = states.get(result.customer_id)
-        if holds:
-            _plan_hold(plan, result, holds, state, cycle)
+        if result.hold:
+            _plan_hold(plan, result, state, cycle)
         elif releases := [d for d in result.decisions if d.action == "release"]:
-            if state is not None and state.on_hold:
-                plan.writes.append(Write(f"{cycle}/release_hold/{result.customer_id}", result.customer_id,
-                                         result.name, "release_hold", {}, releases[0].rule, releases[0].message))
-            else:
-                plan.unchanged += 1
+            _plan_release(plan, result, releases[0], state, cycle)
         for decision in result.decisions:
             if decision.action in NOTE_ACTIONS or decision.action == "request_limit":
                 since = episodes.get(decision.key) or today
@@ -64,19 +50,26 @@ def plan_writes(results, states, episodes, *, today: str, cycle: str) -> Plan:
     return plan
 
 
-def _plan_hold(plan, result, holds, state, cycle):
-    rules = ", ".join(dict.fromkeys(d.rule for d in holds))
-    reason = "; ".join(dict.fromkeys(d.message for d in holds))
-    payload = {"reason": reason, "rules": rules}
+def _plan_hold(plan, result, state, cycle):
+    hold = result.hold
     if state is None or not state.on_hold:
-        operation = "place_hold"
-    elif (state.reason, state.rules) != (reason, rules):
-        operation = "update_hold"
+        operation = Operation.PLACE_HOLD
+    elif (state.reason, state.rules) != (hold.reason, hold.rules):
+        operation = Operation.UPDATE_HOLD
     else:
         plan.unchanged += 1
         return
-    plan.writes.append(Write(f"{cycle}/{operation}/{result.customer_id}", result.customer_id, result.name,
-                             operation, payload, rules, reason))
+    plan.writes.append(Write(f"{cycle}/{operation.value}/{result.customer_id}", result.customer_id, result.name,
+                             operation, {"reason": hold.reason, "rules": hold.rules}, hold.rules, hold.reason))
+
+
+def _plan_release(plan, result, release, state, cycle):
+    if state is None or not state.on_hold:
+        plan.unchanged += 1
+        return
+    operation = Operation.RELEASE_HOLD
+    plan.writes.append(Write(f"{cycle}/{operation.value}/{result.customer_id}", result.customer_id, result.name,
+                             operation, {}, release.rule, release.message))
 
 
 def _plan_note(plan, result, decision, since, state):
@@ -87,8 +80,8 @@ def _plan_note(plan, result, decision, since, state):
         if state is not None and state.request_pending:
             plan.unchanged += 1
             return
-        plan.writes.append(Write(key, result.customer_id, result.name, "request_cover",
-                                 {"text": text, "marker": marker}, decision.rule, decision.message))
+        operation = Operation.REQUEST_COVER
     else:
-        plan.writes.append(Write(key, result.customer_id, result.name, "add_note", {"text": text, "marker": marker},
-                                 decision.rule, decision.message))
+        operation = Operation.ADD_NOTE
+    plan.writes.append(Write(key, result.customer_id, result.name, operation, {"text": text, "marker": marker},
+                             decision.rule, decision.message))

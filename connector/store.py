@@ -21,6 +21,8 @@ from pathlib import Path
 
 from mappings.errors import ConfigError
 
+from .operations import Operation
+
 __all__ = ["Store", "OutboxEntry", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
@@ -228,7 +230,7 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT(key) DO UPDATE SET "
             "cycle_id=excluded.cycle_id, payload=excluded.payload, updated_at=excluded.updated_at, "
             "status=CASE WHEN status='done' THEN 'done' ELSE 'pending' END",
-            (key, cycle_id, customer_id, operation, json.dumps(payload, default=str), now, now))
+            (key, cycle_id, customer_id, Operation(operation).value, json.dumps(payload, default=str), now, now))
         return self.db.execute("SELECT status FROM outbox WHERE key=?", (key,)).fetchone()[0]
 
     def supersede_pending(self, cycle_id) -> int:
@@ -247,7 +249,7 @@ class Store:
             query += " AND status=?"
             args.append(status)
         rows = self.db.execute(query + " ORDER BY rowid", args)
-        return [OutboxEntry(k, c, cu, op, json.loads(p), s, a, r) for k, c, cu, op, p, s, a, r in rows]
+        return [OutboxEntry(k, c, cu, Operation(op), json.loads(p), s, a, r) for k, c, cu, op, p, s, a, r in rows]
 
     def is_done(self, key) -> bool:
         row = self.db.execute("SELECT status FROM outbox WHERE key=?", (key,)).fetchone()

@@ -1,6 +1,6 @@
 """Compile a policy's conditions to durable-rules' JSON ruleset format (no engine needed here).
 
-The engine has sharp edges (reference/durable_rules.md), so the output only uses what is safe:
+The engine has sharp edges (docs/engines.md), so the output only uses what is safe:
 every number is a float, every fact field is always present (an absent fact is sent as 0.0 with a
 `cg_set_<fact>` flag of 0.0, and every comparison reading it is guarded by that flag), `not` is
 pushed down to comparisons (the engine has no negation), arithmetic stands only on the right of a

@@ -1,6 +1,6 @@
 """The durable-rules engine: the only module that imports `durable`.
 
-Driven as reference/durable_rules.md recommends: one long-lived C ruleset per policy, no Host, no
+Driven as docs/engines.md says: one long-lived C ruleset per policy, no Host, no
 callbacks; one customer at a time asserted as a single flat fact of floats in a fixed session,
 the fired rules read from the engine's action queue, then the fact retracted."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Facts per customer (DESIGN.md §5): what the policy's conditions can read."""
+"""Facts per customer (docs/facts.md): what the policy's conditions can read."""
 from __future__ import annotations
 
 import datetime as dt
@@ -74,12 +74,32 @@ def compute_facts(snapshot, as_of: dt.date | None = None) -> list[dict]:
     return ledger.facts()
 
 
-class Ledger:
-    """Each customer's running totals, in whole cents, folded from invoices and orders.
+class Totals:
+    """One customer's running totals: money in whole cents, the oldest overdue due date as a day ordinal."""
+    __slots__ = ("receivable", "overdue", "oldest_due", "to_invoice", "term")
 
-    Folding a batch gives a small partial ({customer index: totals}) that `absorb` adds in: batches
+    def __init__(self, term: int = 0):
+        self.receivable = 0          # posted invoices' residual, credit notes negative
+        self.overdue = 0             # residual of undisputed invoices past due
+        self.oldest_due = None       # ordinal of the oldest overdue due date, None if nothing is overdue
+        self.to_invoice = 0          # confirmed orders not yet invoiced
+        self.term = term             # longest payment term, days
+
+    def add(self, other: "Totals") -> None:
+        self.receivable += other.receivable
+        self.overdue += other.overdue
+        if other.oldest_due is not None and (self.oldest_due is None or other.oldest_due < self.oldest_due):
+            self.oldest_due = other.oldest_due
+        self.to_invoice += other.to_invoice
+        if other.term > self.term:
+            self.term = other.term
+
+
+class Ledger:
+    """Each customer's running Totals, folded from invoices and orders.
+
+    Folding a batch gives a small partial ({customer index: Totals}) that `absorb` adds in: batches
     can be folded anywhere (another process) and absorbed in any order, with the same result."""
-    OPEN, OVERDUE, OLDEST, TO_INVOICE, TERM = range(5)
 
     def __init__(self, header, customers, as_of: dt.date | None = None):
         self.header = header
@@ -88,7 +108,7 @@ class Ledger:
         self.index = {customer.id: i for i, customer in enumerate(customers)}
         self.cents_rate = {currency: rate * 100 for currency, rate in header.fx_rates.items()}
         self.cents_rate[header.company.currency] = Decimal(100)
-        self.totals = [[0, 0, None, 0, customer.payment_term_days or 0] for customer in customers]
+        self.totals = [Totals(customer.payment_term_days or 0) for customer in customers]
 
     def fold_invoices(self, invoices) -> dict:
         partial, index, rates, as_of = {}, self.index, self.cents_rate, self.as_of
@@ -99,14 +119,14 @@ class Ledger:
             residual = int((inv.amount_residual * rates[inv.currency]).to_integral_value(ROUND_HALF_UP))
             if inv.kind == "credit_note":
                 residual = -abs(residual)
-            totals = partial.get(i) or partial.setdefault(i, [0, 0, None, 0, 0])
-            totals[0] += residual
+            totals = partial.get(i) or partial.setdefault(i, Totals())
+            totals.receivable += residual
             due = inv.due_date or inv.invoice_date
             if residual > 0 and not inv.disputed and due < as_of:
-                totals[1] += residual
+                totals.overdue += residual
                 due = due.toordinal()
-                if totals[2] is None or due < totals[2]:
-                    totals[2] = due
+                if totals.oldest_due is None or due < totals.oldest_due:
+                    totals.oldest_due = due
         return partial
 
     def fold_orders(self, orders) -> dict:
@@ -115,23 +135,17 @@ class Ledger:
             if order.state not in ("quotation", "confirmed"):
                 continue
             i = index[order.customer_id]
-            totals = partial.get(i) or partial.setdefault(i, [0, 0, None, 0, 0])
-            if order.payment_term_days is not None and order.payment_term_days > totals[4]:
-                totals[4] = order.payment_term_days
+            totals = partial.get(i) or partial.setdefault(i, Totals())
+            if order.payment_term_days is not None and order.payment_term_days > totals.term:
+                totals.term = order.payment_term_days
             if order.state == "confirmed":
-                totals[3] += int((order.amount_to_invoice * rates[order.currency]).to_integral_value(ROUND_HALF_UP))
+                totals.to_invoice += int((order.amount_to_invoice * rates[order.currency])
+                                         .to_integral_value(ROUND_HALF_UP))
         return partial
 
     def absorb(self, partial: dict) -> None:
-        for i, (receivable, overdue, oldest, to_invoice, term) in partial.items():
-            totals = self.totals[i]
-            totals[0] += receivable
-            totals[1] += overdue
-            if oldest is not None and (totals[2] is None or oldest < totals[2]):
-                totals[2] = oldest
-            totals[3] += to_invoice
-            if term > totals[4]:
-                totals[4] = term
+        for i, totals in partial.items():
+            self.totals[i].add(totals)
 
     def facts(self) -> list[dict]:
         """One facts dict per customer, in order."""
@@ -142,10 +156,10 @@ class Ledger:
         notification_days = pt.overdue_notification_days if pt else None
         discretionary = pt.discretionary_limit.quantize(CENT, ROUND_HALF_UP) if pt else None
         result = []
-        for customer, (receivable, overdue, oldest, to_invoice, term) in zip(self.customers, self.totals):
-            oldest = dt.date.fromordinal(oldest) if oldest is not None else None
-            result.append(customer_facts(header, customer, as_of, rates, _money(receivable), _money(overdue),
-                                         oldest, _money(to_invoice), term, notification_days, discretionary))
+        for customer, t in zip(self.customers, self.totals):
+            oldest = dt.date.fromordinal(t.oldest_due) if t.oldest_due is not None else None
+            result.append(customer_facts(header, customer, as_of, rates, _money(t.receivable), _money(t.overdue),
+                                         oldest, _money(t.to_invoice), t.term, notification_days, discretionary))
         return result
 
 

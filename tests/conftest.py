@@ -8,8 +8,23 @@ from pathlib import Path
 
 import pytest
 
+from rules import durable_engine
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "snapshot.json"
+
+# The rings (README "Tests"): a folder of live tests is one ring, with the marker of its name.
+RINGS = ("tryton", "odoo", "insurer")
+
+needs_durable = pytest.mark.skipif(not durable_engine.available(),
+                                   reason=f"durable-rules cannot run here: {durable_engine.IMPORT_ERROR}")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        ring = Path(str(item.fspath)).parent.name
+        if ring in RINGS:
+            item.add_marker(getattr(pytest.mark, ring))
 
 
 def make_snapshot(customers, invoices=(), orders=(), *, as_of="2026-11-26", policy_terms=None,

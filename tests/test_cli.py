@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tests.conftest import EXAMPLE, invoice, make_snapshot, run_cli
+from tests.conftest import EXAMPLE, invoice, make_snapshot, needs_durable, run_cli
 
 FACT_NAMES = {"open_receivables", "overdue_amount", "max_days_overdue", "orders_to_invoice", "exposure",
               "credit_limit", "insured_cover", "uninsured_exposure", "payment_term_days", "cover_status",
@@ -40,6 +40,7 @@ def test_json_output_follows_the_contract_for_the_example():
     assert request["amount"] == "15000" and request["rule"] == "insurer.cover_exceeded"
 
 
+@needs_durable
 def test_both_engines_print_the_same_json():
     durable = run_cli("evaluate", "--format", "json", "--snapshot", EXAMPLE, check=0).stdout
     python = run_cli("evaluate", "--format", "json", "--snapshot", EXAMPLE, "--engine", "python", check=0).stdout

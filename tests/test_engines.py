@@ -12,6 +12,7 @@ from rules.evaluate import numeric_view
 from rules.facts import COVER_STATUS_FACT, FACTS
 from rules.policy import Action, Policy, Rule, load_policy
 from rules.pyengine import PythonEngine
+from tests.conftest import needs_durable
 
 NUMBER_FACTS = [n for n, s in FACTS.items() if s.type == "number"]
 BOOL_FACTS = [n for n, s in FACTS.items() if s.type == "bool"]
@@ -109,6 +110,7 @@ def views():
     return st.fixed_dictionaries({name: value(name) for name in FACTS})
 
 
+@needs_durable
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(conditions(), min_size=1, max_size=4), st.lists(views(), min_size=1, max_size=8))
 def test_durable_rules_and_python_fire_the_same_rules(conds, facts_list):
@@ -119,6 +121,7 @@ def test_durable_rules_and_python_fire_the_same_rules(conds, facts_list):
         assert durable.fired(view) == python.fired(view), [expr.to_text(c) for c in conds]
 
 
+@needs_durable
 def test_a_rule_with_or_fires_once_even_when_both_branches_hold():
     policy = policy_of(expr.parse("exposure > 1 or credit_limit > 1"))
     view = numeric_view({**{n: None for n in FACTS}, **{n: 5.0 for n in NUMBER_FACTS},
@@ -126,6 +129,7 @@ def test_a_rule_with_or_fires_once_even_when_both_branches_hold():
     assert DurableEngine(policy).fired(view) == [0]
 
 
+@needs_durable
 def test_both_engines_agree_on_the_built_in_policy_over_the_example(tmp_path):
     from mappings.snapshot import load_snapshot
     from rules.evaluate import evaluate
@@ -136,6 +140,7 @@ def test_both_engines_agree_on_the_built_in_policy_over_the_example(tmp_path):
     assert by_durable == by_python and sum(len(d) for _, d in by_durable) > 10
 
 
+@needs_durable
 def test_the_durable_engine_refuses_a_fact_that_is_not_a_float():
     from rules.durable_engine import EngineError
     engine = DurableEngine(policy_of(expr.parse("exposure > 1")))
@@ -146,6 +151,7 @@ def test_the_durable_engine_refuses_a_fact_that_is_not_a_float():
         engine.fired(view)
 
 
+@needs_durable
 def test_tiny_and_huge_amounts_reach_durable_rules_without_exponents():
     # durable-rules' JSON parser has no exponents: 1e-05 used to be refused with error 204
     policy = policy_of(expr.parse("exposure > credit_limit"))

@@ -1,4 +1,4 @@
-"""Facts per customer: the boundaries of DESIGN.md §5."""
+"""Facts per customer: the boundaries of docs/facts.md."""
 import datetime as dt
 from decimal import Decimal
 

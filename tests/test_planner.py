@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from connector.planner import needs_state, plan_writes
-from connector.tryton.writeback import HoldState
+from connector.erp import HoldState
 from rules.evaluate import CustomerResult, Decision
 
 

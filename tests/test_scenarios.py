@@ -8,7 +8,7 @@ import yaml
 from mappings.models import Snapshot
 from rules.evaluate import evaluate, make_engine
 from rules.policy import load_policy
-from tests.conftest import POLICY_TERMS, invoice, make_snapshot, order
+from tests.conftest import POLICY_TERMS, invoice, make_snapshot, needs_durable, order
 
 SCENARIOS = sorted(Path(__file__).parent.glob("scenarios/*.yaml"))
 COUNTRY_RISK = {"VE": 7, "TR": 5, "EG": 6, "BR": 4, "DE": 0}
@@ -35,7 +35,7 @@ def snapshot_of(case) -> Snapshot:
                                                  country_risk=COUNTRY_RISK))
 
 
-@pytest.mark.parametrize("engine_name", ["durable", "python"])
+@pytest.mark.parametrize("engine_name", [pytest.param("durable", marks=needs_durable), "python"])
 @pytest.mark.parametrize("case", list(cases()))
 def test_scenario(case, engine_name):
     engine, _ = make_engine(engine_name, POLICY)

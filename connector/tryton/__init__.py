@@ -1,1 +1,1 @@
-"""Tryton 8.2: the embedded server (embedded.py), the JSON-RPC adapter (rpc.py) and the base seed (seed.py)."""
+"""Tryton 8.2: the ERP adapter (adapter.py: rpc.py, reader.py, writeback.py) and the embedded server for tests and the demo (embedded.py)."""

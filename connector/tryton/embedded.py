@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_HOME = REPO / '.tryton'
 ADDON = REPO / 'addons' / 'tryton'
 REQUIREMENTS = ADDON / 'requirements.txt'
-SEED = Path(__file__).with_name('seed.py')
+SEED = REPO / 'examples' / 'tryton' / 'seed.py'     # runs inside the embedded Tryton's venv (proteus)
 
 MODULES = ['party', 'company', 'currency', 'account', 'account_invoice', 'sale',
     'account_credit_limit', 'sale_credit_limit', 'account_dunning', 'creditguard']

@@ -1,22 +1,19 @@
-"""Read mapped streams from Tryton: paged search_read by id, changes since a write_date bookmark, the
-related records of each page, and the fields check of the mappings (fields_get)."""
+"""Read mapped streams from Tryton (an ErpReader of connector/erp.py): paged search_read by id, changes since
+a write_date bookmark, the related records of each page, the model's fields (fields_get)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-__all__ = ["TrytonReader", "Page", "OVERLAP"]
+from mappings.ids import canonical_id
+
+from ..erp import Page
+
+__all__ = ["TrytonReader", "OVERLAP"]
 
 # Tryton stamps write_date when a transaction writes, not when it commits: a record written by a transaction
 # still open at our read can appear later with an earlier write_date. Incremental reads go back this far.
 OVERLAP = dt.timedelta(seconds=120)
 _CHUNK = 1000
-
-
-@dataclass
-class Page:
-    records: list
-    related: dict          # related name -> {id: record}
 
 
 class TrytonReader:
@@ -25,11 +22,6 @@ class TrytonReader:
     def __init__(self, client):
         self.client = client
         self._fields = {}
-
-    def check(self, streams) -> None:
-        """MappingError naming file, line, model and field unless Tryton has every field the mappings read."""
-        for stream in streams:
-            stream.check_fields(self.fields_of)
 
     def fields_of(self, model) -> set:
         if model not in self._fields:
@@ -45,19 +37,12 @@ class TrytonReader:
         fields = list(stream.read)
         if stream.replication_key and stream.replication_key not in fields:
             fields.append(stream.replication_key)
-        last_id = 0
-        while True:
-            records = self.client.model(stream.model, 'search_read', domain + [('id', '>', last_id)], 0,
-                stream.page_size, [('id', 'ASC')], fields)
-            if records:
-                yield Page(records, self._related(stream, records))
-            if len(records) < stream.page_size:
-                return
-            last_id = records[-1]['id']
+        for records in self.client.pages(stream.model, domain, fields, page_size=stream.page_size):
+            yield Page(records, self._related(stream, records))
 
     def ids(self, stream) -> set[str]:
         """Every id the stream's domain selects now (to notice deleted records); ids only, no fields."""
-        return {str(i) for i in self.client.model(stream.model, 'search', self._domain(stream), 0, None,
+        return {canonical_id(i) for i in self.client.search(stream.model, self._domain(stream), 0, None,
             [('id', 'ASC')])}
 
     @staticmethod

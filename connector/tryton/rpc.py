@@ -1,6 +1,6 @@
 """Thin JSON-RPC adapter for Tryton 8.2: calls, tagged values, the context argument, error translation.
 
-Conventions (../shared/reference/tryton.md §3): POST /<db>/rpc/ with {"id", "method", "params"}; the
+Conventions: POST /<db>/rpc/ with {"id", "method", "params"}; the
 session travels as `Authorization: Session base64(login:user_id:token)`; Decimal, date, datetime, time,
 timedelta and bytes are tagged objects both ways; model calls take the context as their LAST argument
 (the user's preferences, so `company` is always set); booleans read from SQLite come back as 0/1.
@@ -93,6 +93,7 @@ class TrytonClient:
     def login(self, login, password):
         """Open a session and load the user's context (company, language, ...)."""
         self.http.headers.pop('Authorization', None)
+        self._load_database()
         try:
             user_id, token, _bus = self.call('common.db.login', login, {'password': password},
                 self.language)
@@ -106,6 +107,14 @@ class TrytonClient:
         self.login_name, self.user_id, self._password = login, user_id, password
         self.context = self.call('model.res.user.get_preferences', True, {})
         return user_id
+
+    def _load_database(self):
+        """Tryton 8.2 breaks a database whose first request is a login (until it restarts): any request to
+        the database first loads it. The answer (404) does not matter; an unreachable server shows at login."""
+        try:
+            self.http.get(f'{self.url}/{self.database}/r/creditguard-warmup', timeout=self.timeout)
+        except requests.RequestException:
+            pass
 
     def logout(self):
         if 'Authorization' in self.http.headers:
@@ -137,17 +146,24 @@ class TrytonClient:
     def search_count(self, model, domain, *, context=None):
         return self.model(model, 'search_count', domain, context=context)
 
-    def search_read(self, model, domain, fields, *, page_size=1000, context=None):
-        """Every matching record, read page by page in id order (keyset: no row skipped or repeated)."""
+    def pages(self, model, domain, fields, *, page_size=1000, context=None):
+        """The matching records a page at a time, in id order (keyset paging: no row skipped or repeated).
+        Booleans come as Tryton sends them (0/1 from SQLite)."""
         fields = list(dict.fromkeys(['id', *fields]))
-        records, last_id = [], 0
+        last_id = 0
         while True:
-            page = self.model(model, 'search_read', [domain, ('id', '>', last_id)], 0, page_size,
+            page = self.model(model, 'search_read', [*domain, ('id', '>', last_id)], 0, page_size,
                 [('id', 'ASC')], fields, context=context)
-            records += self._booleans_to_bool(model, page)
+            if page:
+                yield page
             if len(page) < page_size:
-                return records
+                return
             last_id = page[-1]['id']
+
+    def search_read(self, model, domain, fields, *, page_size=1000, context=None):
+        """Every matching record, booleans as bool."""
+        return [record for page in self.pages(model, [domain], fields, page_size=page_size, context=context)
+            for record in self._booleans_to_bool(model, page)]
 
     def read(self, model, ids, fields, *, context=None):
         return self._booleans_to_bool(model, self.model(model, 'read', list(ids), list(fields),

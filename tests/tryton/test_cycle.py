@@ -17,7 +17,6 @@ from connector.store import Store
 from connector.tryton.embedded import USERS
 from tests.conftest import REPO
 
-TODAY = dt.date.today()
 OVERDUE_REASON = 'Overdue 70 days, beyond the 60-day extension period: stop shipping'
 LIMIT_REASON = 'Exposure 1,500.00 exceeds credit limit 1,000.00'
 
@@ -41,19 +40,25 @@ def make_config(tmp_path, tryton_server, tryton_db):
 
 
 @pytest.fixture
+def today():
+    """The date the test's cycles run on, taken when the test starts (not when the module is imported)."""
+    return dt.date.today()
+
+
+@pytest.fixture
 def config(make_config):
     return make_config()
 
 
 @pytest.fixture
-def customers(books):
+def customers(books, today):
     """Three customers: 70 days overdue, over its credit limit, and clean; each with a quoted sale."""
     overdue = books.create_customer('Overdue Trading Ltd', credit_limit=100000)
-    overdue_invoice = books.create_invoice(overdue, 500, TODAY - dt.timedelta(days=100))     # due -70 days
+    overdue_invoice = books.create_invoice(overdue, 500, today - dt.timedelta(days=100))     # due -70 days
     over_limit = books.create_customer('Over Limit GmbH', credit_limit=1000)
-    books.create_invoice(over_limit, 1500, TODAY - dt.timedelta(days=5))
+    books.create_invoice(over_limit, 1500, today - dt.timedelta(days=5))
     clean = books.create_customer('Clean Retail SA', credit_limit=10000)
-    books.create_invoice(clean, 100, TODAY - dt.timedelta(days=3))
+    books.create_invoice(clean, 100, today - dt.timedelta(days=3))
     return {'overdue': overdue, 'over_limit': over_limit, 'clean': clean, 'overdue_invoice': overdue_invoice,
         'sales': {name: books.create_sale(party, 200) for name, party in
             [('overdue', overdue), ('over_limit', over_limit), ('clean', clean)]}}
@@ -83,7 +88,8 @@ def store_state(config):
 
 # -- the loop ---------------------------------------------------------------------------------
 
-def test_run_once_holds_risky_customers_and_tryton_refuses_their_sales(config, customers, books, sales, admin):
+def test_run_once_holds_risky_customers_and_tryton_refuses_their_sales(config, customers, books, sales, admin,
+        today):
     proc = creditguard('run', '--config', config, '--once')
 
     assert proc.returncode == 0, proc.stderr
@@ -105,7 +111,7 @@ def test_run_once_holds_risky_customers_and_tryton_refuses_their_sales(config, c
     assert held['creditguard_hold_rule'] == 'overdue.extension_exceeded' and held['creditguard_hold_since']
     assert notes(admin, customers['overdue']) == [
         'Credit Guard flag (overdue.flag): Oldest overdue invoice is 70 days past due (500.00 overdue)\n'
-        f'[creditguard seed-default/1/overdue.flag/flag/{customers["overdue"]}@{TODAY.isoformat()}]']
+        f'[creditguard seed-default/1/overdue.flag/flag/{customers["overdue"]}@{today.isoformat()}]']
     assert not hold_fields(admin, customers['clean'])['creditguard_hold']
     assert admin.read('party.party', [customers['over_limit']], ['credit_limit_amount'])[0][
         'credit_limit_amount'] == Decimal(1000)                      # the real credit limit is never touched
@@ -155,7 +161,8 @@ def test_dry_run_shows_the_plan_and_writes_nothing(config, customers, admin):
 
     assert proc.returncode == 0, proc.stderr
     assert '3 planned, nothing written (dry run)' in proc.stdout
-    assert f'would place_hold for {customers["overdue"]} Overdue Trading Ltd: {OVERDUE_REASON}' in proc.stdout
+    assert (f'would place a hold on {customers["overdue"]} Overdue Trading Ltd [overdue.extension_exceeded]: '
+        f'{OVERDUE_REASON}') in proc.stdout
     assert erp_state(admin, customers) == before
     assert store_state(config) == ({}, 0, [])
 
@@ -195,12 +202,12 @@ discretionary_limit = "10000"
 """
 
 
-def test_insurer_rules_request_cover_once_and_notify(make_config, books, admin):
+def test_insurer_rules_request_cover_once_and_notify(make_config, books, admin, today):
     config = make_config(extra=INSURANCE)
     big = books.create_customer('Big Buyer AG', credit_limit=100000)
-    books.create_invoice(big, 15000, TODAY - dt.timedelta(days=5))
+    books.create_invoice(big, 15000, today - dt.timedelta(days=5))
     late = books.create_customer('Late Payer Ltd', credit_limit=100000)
-    books.create_invoice(late, 500, TODAY - dt.timedelta(days=100))
+    books.create_invoice(late, 500, today - dt.timedelta(days=100))
 
     proc = creditguard('run', '--config', config, '--once')
 
@@ -219,13 +226,13 @@ def test_insurer_rules_request_cover_once_and_notify(make_config, books, admin):
     assert notes(admin, big) == big_notes and notes(admin, late) == late_notes
 
 
-def test_an_overdue_instalment_counts_from_its_own_due_date(config, books, admin):
+def test_an_overdue_instalment_counts_from_its_own_due_date(config, books, admin, today):
     term, = admin.create('account.invoice.payment_term', [{'name': 'Half now, half in 120 days', 'lines': [
         ('create', [{'type': 'percent', 'ratio': Decimal('0.5'), 'divisor': Decimal(2),
             'relativedeltas': [('create', [{'days': 0}])]},
                     {'type': 'remainder', 'relativedeltas': [('create', [{'days': 120}])]}])]}])
     party = books.create_customer('Instalment Buyer Ltd', credit_limit=100000)
-    invoice = books.create_invoice(party, 1000, TODAY - dt.timedelta(days=65),
+    invoice = books.create_invoice(party, 1000, today - dt.timedelta(days=65),
         payment_term='Half now, half in 120 days')
 
     proc = creditguard('run', '--config', config, '--once')
@@ -238,8 +245,8 @@ def test_an_overdue_instalment_counts_from_its_own_due_date(config, books, admin
     exported = {i['id']: i for i in json.loads(export.read_text())['invoices']}
     mine = sorted((i['due_date'], i['amount_residual']) for key, i in exported.items()
         if key.startswith(f'{invoice}/'))
-    assert mine == [((TODAY - dt.timedelta(days=65)).isoformat(), '500.00'),
-        ((TODAY + dt.timedelta(days=55)).isoformat(), '500.00')]
+    assert mine == [((today - dt.timedelta(days=65)).isoformat(), '500.00'),
+        ((today + dt.timedelta(days=55)).isoformat(), '500.00')]
 
 
 def test_the_exported_snapshot_evaluates_offline_to_the_same_statuses(config, customers):
@@ -275,16 +282,16 @@ def closed_port():
 
 
 @pytest.mark.parametrize('change, message', [
-    ({'url': f'http://127.0.0.1:{closed_port()}'}, 'cannot reach Tryton'),
-    ({'password': 'Wrong-Pa55word!'}, "Tryton refused the login of user 'connector'"),
-    ({'database': 'no_such_db'}, "has no database 'no_such_db'"),
-])
+    (lambda: {'url': f'http://127.0.0.1:{closed_port()}'}, 'cannot reach the ERP'),
+    (lambda: {'password': 'Wrong-Pa55word!'}, "Tryton refused the login of user 'connector'"),
+    (lambda: {'database': 'no_such_db'}, "has no database 'no_such_db'"),
+], ids=['closed port', 'wrong password', 'no such database'])
 def test_bad_connection_settings_exit_2_and_change_nothing(make_config, customers, admin, change, message):
     good = make_config()
     assert creditguard('run', '--config', good, '--once').returncode == 0
     before, before_store = erp_state(admin, customers), store_state(good)
 
-    proc = creditguard('run', '--config', make_config(**change), '--once')
+    proc = creditguard('run', '--config', make_config(**change()), '--once')
 
     assert proc.returncode == 2
     assert message in proc.stderr and 'Traceback' not in proc.stderr

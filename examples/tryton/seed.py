@@ -1,6 +1,6 @@
 """Seed a new Tryton database with the base setup; runs INSIDE the embedded Tryton venv (proteus).
 
-Usage: <tryton venv>/bin/python seed.py DATABASE TRYTOND_CONF < spec.json
+Usage: <tryton venv>/bin/python examples/tryton/seed.py DATABASE TRYTOND_CONF < spec.json
 
 spec.json (from connector/tryton/embedded.py, never on the command line: it holds passwords):
     {"company": "...", "currency": "EUR",

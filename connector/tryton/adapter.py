@@ -1,0 +1,15 @@
+"""Open a Tryton session for a cycle: the JSON-RPC client logged in, its reader and writer."""
+from __future__ import annotations
+
+from ..erp import ErpSession
+from .reader import TrytonReader
+from .rpc import TrytonClient
+from .writeback import TrytonWriter
+
+__all__ = ["open_session"]
+
+
+def open_session(erp, streams) -> ErpSession:
+    client = TrytonClient(erp.url, erp.database, timeout=erp.timeout)
+    client.login(erp.user, erp.password)
+    return ErpSession("tryton", streams, TrytonReader(client), TrytonWriter(client), client.logout)

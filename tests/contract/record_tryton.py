@@ -1,0 +1,87 @@
+"""Record the Tryton contract cassette from a real Tryton 8.2 (the embedded one):
+
+    .venv/bin/python -m tests.contract.record_tryton
+
+It builds the books of tryton_book.py, then does what a cycle does as the connector user — log in, check
+fields, read every stream in full, read hold states, place a hold, add a note twice, request cover,
+release the hold — through a recording transport, and writes the scrubbed exchanges to the cassette."""
+import datetime as dt
+
+from connector import erp
+from connector.config import ErpConfig
+from connector.operations import Operation, Write, apply
+from connector.tryton import adapter
+from connector.tryton.embedded import USERS, EmbeddedTryton
+from examples.tryton.books import Books
+from tests.contract import tryton_book as book
+from tests.contract.cassette import Recorder, mount
+
+
+def build_books(admin) -> dict:
+    books = Books(admin)
+    today = dt.date.today()
+    ids = {name: books.create_customer(name, credit_limit=limit, country=country, payment_term=term)
+           for name, (limit, country, term) in book.CUSTOMERS.items()}
+    books.create_invoice(ids["Acme Trading"], book.ACME_INVOICE, book.invoice_date(today))
+    books.create_invoice(ids["Acme Trading"], book.ACME_CREDIT_NOTE, today - dt.timedelta(days=5), credit_note=True)
+    beta_invoice = books.create_invoice(ids["Beta Imports"], book.BETA_INVOICE, today - dt.timedelta(days=20))
+    books.pay_invoice(beta_invoice, book.BETA_PAID)
+    books.create_sale(ids["Beta Imports"], book.BETA_SALE)
+    gamma_sale = books.create_sale(ids["Gamma Retail"], book.GAMMA_SALE)
+    assert Books.confirm_sale_as(admin, gamma_sale).confirmed
+    return ids
+
+
+def cycle_calls(session, customer_id) -> list:
+    """What a cycle asks of the ERP, in order; returns the writes' outcomes."""
+    for stream in session.streams.values():
+        for _page in session.reader.pages(stream):
+            pass
+        session.reader.ids(stream)
+    session.writer.hold_states([customer_id])
+    writes = [Write("k1", customer_id, "Acme Trading", Operation.PLACE_HOLD,
+                    {"reason": "Exposure 1,300.00 exceeds credit limit 1,000.00", "rules": "credit_limit.exceeded"}),
+              Write("k2", customer_id, "Acme Trading", Operation.ADD_NOTE,
+                    {"text": "Credit Guard flag (overdue.flag): Overdue 70 days", "marker": "[creditguard k2]"}),
+              Write("k2", customer_id, "Acme Trading", Operation.ADD_NOTE,
+                    {"text": "Credit Guard flag (overdue.flag): Overdue 70 days", "marker": "[creditguard k2]"}),
+              Write("k3", customer_id, "Acme Trading", Operation.REQUEST_COVER,
+                    {"text": "Credit Guard cover request: 2,000", "marker": "[creditguard k3]"}),
+              Write("k4", customer_id, "Acme Trading", Operation.RELEASE_HOLD, {})]
+    outcomes = [apply(session.writer, write) for write in writes]
+    session.writer.hold_states([customer_id])
+    return outcomes
+
+
+def main():
+    with EmbeddedTryton().start() as server:
+        database = server.fresh_database()
+        ids = build_books(server.client(database, "admin"))
+        recorder = Recorder()
+        original = adapter.TrytonClient
+
+        class RecordedClient(original):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                mount(self, recorder)
+
+        adapter.TrytonClient = RecordedClient
+        try:
+            config = ErpConfig("tryton", server.url, database, "connector", USERS["connector"])
+            session = erp.connect(config)
+            try:
+                print(cycle_calls(session, str(ids["Acme Trading"])))
+            finally:
+                session.close()
+        finally:
+            adapter.TrytonClient = original
+    # the server's port and database name vary from run to run: the cassette names neither
+    for exchange in recorder.exchanges:
+        exchange["request"] = exchange["request"].replace(server.url, "http://tryton.test").replace(
+            f"/{database}/", "/recorded/")
+    recorder.save(book.CASSETTE, dt.date.today())
+    print(f"{book.CASSETTE}: {len(recorder.exchanges)} exchanges, recorded {dt.date.today().isoformat()}")
+
+
+if __name__ == "__main__":
+    main()
