@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import signal
 
 from mappings.snapshot import ChunkUnreadable
 from rules.evaluate import evaluate_customer, make_engine
@@ -77,8 +77,24 @@ def _render_block(block):
 
 
 def _map(func, items, jobs):
+    """func over items, in order; on `jobs` forked workers when there is more than one item. Interrupted
+    (Ctrl-C, SIGTERM, an error), the workers are killed at once: they never outlive the command."""
     items = list(items)
     if jobs <= 1 or len(items) <= 1:
         return [func(item) for item in items]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(func, items, chunksize=1))
+    pool = multiprocessing.get_context("fork").Pool(min(jobs, len(items)), initializer=_worker_signals)
+    try:
+        results = pool.map(func, items, chunksize=1)
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        raise
+    pool.close()
+    pool.join()
+    return results
+
+
+def _worker_signals():
+    """Workers leave Ctrl-C to the parent (which stops them) and die at once on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import signal
 import sys
 import time
 
@@ -159,38 +160,49 @@ def cmd_sync(args) -> int:
 def cmd_run(args) -> int:
     config = load_config(args.config)
     if args.once:
-        _run_once(config, args, first_contact=True)
+        _run_once(config, args)
         return 0
-    try:
-        _loop(config, args)
-    except KeyboardInterrupt:
-        print(f"{_now()} stopped", file=sys.stderr)
+    _loop(config, args)
     return 0
 
 
+MAX_BACKOFF = 600       # seconds: the longest wait between cycles while the ERP stays unreachable
+
+
 def _loop(config, args):
-    """A cycle every args.every seconds; a failing cycle is logged and the next tick tries again."""
-    first = True
+    """A cycle every args.every seconds. An unreachable ERP is waited for, longer each time (up to
+    MAX_BACKOFF); an error a person must fix stops the service at the first cycle, later it is logged and
+    the next tick tries again (someone may be fixing the ERP)."""
+    first, failures = True, 0
     while True:
         started = time.monotonic()
+        wait = args.every
         try:
-            _run_once(config, args, first_contact=first)
+            _run_once(config, args)
+            failures = 0
         except TransientError as exc:
-            print(f"{_now()} temporary error, retrying in {args.every} s: {exc}", file=sys.stderr)
+            failures += 1
+            wait = backoff(args.every, failures)
+            print(f"{_now()} temporary error, retrying in {wait} s: {exc}", file=sys.stderr)
         except BadInput as exc:
             if first:
                 raise
             print(f"{_now()} error, retrying in {args.every} s: {exc.render()}", file=sys.stderr)
         first = False
         sys.stdout.flush()
-        time.sleep(max(0.0, args.every - (time.monotonic() - started)))
+        time.sleep(max(0.0, wait - (time.monotonic() - started)))
 
 
-def _run_once(config, args, first_contact):
+def backoff(every: int, failures: int) -> int:
+    """Seconds to wait after the n-th failure in a row: every, 2 x every, 4 x every ..., at most MAX_BACKOFF
+    (never less than every)."""
+    return max(every, min(every * 2 ** (failures - 1), MAX_BACKOFF))
+
+
+def _run_once(config, args):
     progress = cycle_view.Progress()
     try:
-        result = cycle.run_cycle(config, full=args.full, dry_run=args.dry_run, progress=progress,
-                                 first_contact=first_contact)
+        result = cycle.run_cycle(config, full=args.full, dry_run=args.dry_run, progress=progress)
     finally:
         progress.done()
     cycle_view.write_cycle(result, sys.stdout)
@@ -234,10 +246,26 @@ def cmd_snapshot(args) -> int:
     return 0
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: the command ends as it does on Ctrl-C (store transactions roll back, workers stop)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv=None) -> int:
+    """Exit codes: 0 done, 2 bad input, 75 temporary failure, 130 interrupted (Ctrl-C), 143 terminated."""
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        print(f"{_now()} interrupted", file=sys.stderr)
+        return 130
+    except Terminated:
+        print(f"{_now()} terminated", file=sys.stderr)
+        return 143
     except BadInput as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return 2
@@ -249,6 +277,8 @@ def main(argv=None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -79,13 +79,13 @@ def sync(config, *, full=False, progress=None) -> CycleReport:
         return report
 
 
-def run_cycle(config, *, full=False, dry_run=False, progress=None, first_contact=True) -> CycleReport:
+def run_cycle(config, *, full=False, dry_run=False, progress=None) -> CycleReport:
     """Run one cycle against the configured ERP; returns what it did."""
     policy = load_policy(config.policy_file)
     engine, warning = make_engine(config.engine, policy)
     if warning:
         log.warning(warning)
-    session = connect(config.erp, first_contact=first_contact)
+    session = connect(config.erp)
     try:
         with _cycle_lock(config), Store(config.store_path) as store:
             report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run, as_of=dt.date.today())

@@ -19,7 +19,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol
 
-from mappings.errors import ConfigError, MappingError, TransientError
+from mappings.errors import ConfigError, ErpRefused, MappingError, TransientError
 from mappings.mapper import Stream, load_mappings
 
 from .operations import Outcome
@@ -54,8 +54,15 @@ class HoldState:
 
 
 class ErpReader(Protocol):
-    def fields_of(self, model: str) -> set[str]:
-        """The field names the ERP's `model` has, as the connector's user sees them."""
+    def fields_of(self, model: str) -> dict[str, dict]:
+        """The fields of the ERP's `model` the connector's user may read: name -> definition, where
+        `readonly` is true for a field the user may not write."""
+
+    def access(self, models: Iterable[str]) -> dict[str, set[str]]:
+        """What the connector's user may do on each model: a subset of {"read", "write", "create"}."""
+
+    def field_exists(self, model: str, name: str) -> bool:
+        """Whether `model` has the field at all (fields_of lists only those the user may read)."""
 
     def pages(self, stream: Stream, since: str | None = None) -> Iterator[Page]:
         """The stream's records (all, or changed since the bookmark `since`), a page at a time."""
@@ -69,7 +76,8 @@ class ErpReader(Protocol):
 
 class ErpWriter(Protocol):
     actor: str                                   # who writes, for the audit: "user@url/database"
-    required_fields: dict[str, tuple[str, ...]]  # model -> fields the write-back needs (the add-on's)
+    required_fields: dict[str, tuple[str, ...]]  # model -> fields the write-back writes (the add-on's)
+    required_access: dict[str, tuple[str, ...]]  # model -> what the write-back does there: read, write, create
 
     def hold_states(self, customer_ids: Iterable[str]) -> dict[str, HoldState]: ...
 
@@ -93,6 +101,7 @@ class ErpSession:
     reader: ErpReader
     writer: ErpWriter
     logout: Callable[[], None] = lambda: None
+    access_hint: str = ""            # how an admin grants the connector's user what it lacks
 
     def close(self) -> None:
         """Log out; an ERP that is gone by now does not matter."""
@@ -102,12 +111,13 @@ class ErpSession:
             pass
 
 
-def connect(erp, *, first_contact=True) -> ErpSession:
+def connect(erp) -> ErpSession:
     """Log in to the ERP of `erp` (config.ErpConfig): load its mappings, open a session through its adapter,
     and check that every field the mappings read and the write-back writes exists there.
 
-    An unreachable ERP on first contact is a configuration error (wrong URL, or a server that is not
-    running); later it is a TransientError, retried on the next cycle."""
+    An unreachable ERP is a TransientError (exit 75; `run --every` tries again): a server that is restarting
+    and a wrong port look the same from here, and only the first is worth waiting for. What a person must
+    fix (a wrong password, database, mapping, missing access) is a BadInput (exit 2)."""
     streams = load_mappings(erp.kind, erp.mappings)
     if erp.kind not in ADAPTERS:
         raise ConfigError(f"no adapter for ERP kind {erp.kind!r}", where=f"{erp.source}: [erp] kind",
@@ -116,29 +126,55 @@ def connect(erp, *, first_contact=True) -> ErpSession:
         raise ConfigError("no password for the ERP user", where=f"{erp.source}: [erp] password",
                           hint="set password under [erp], or the environment variable CREDITGUARD_ERP_PASSWORD")
     adapter = importlib.import_module(ADAPTERS[erp.kind])
+    session = adapter.open_session(erp, streams)
     try:
-        session = adapter.open_session(erp, streams)
-    except TransientError as exc:
-        if not first_contact:
-            raise
-        raise ConfigError(f"cannot reach the ERP: {exc}", where=f"{erp.url} (database {erp.database})",
-                          hint="check [erp] url in the config and that the ERP server is running") from None
-    try:
-        for stream in streams.values():
-            stream.check_fields(session.reader.fields_of)
-        _check_write_fields(session.writer, session.reader.fields_of, erp)
+        _check_access(session, erp)
+        _check_read_fields(session, erp)
+        _check_write_fields(session, erp)
     except BaseException:
         session.close()
         raise
     return session
 
 
-def _check_write_fields(writer, fields_of, erp) -> None:
-    for model, names in writer.required_fields.items():
+def _refused(session, erp, what, where=None) -> ErpRefused:
+    return ErpRefused(f"the ERP user {erp.user!r} may not {what}", where=where or f"{erp.url}/{erp.database}",
+                      hint=session.access_hint or None)
+
+
+def _check_access(session, erp) -> None:
+    """Every model read may be read, and the write-back may do what it does, before anything is read."""
+    needed: dict[str, set] = {}
+    for stream in session.streams.values():
+        for model in stream.models:
+            needed.setdefault(model, set()).add("read")
+    for model, perms in session.writer.required_access.items():
+        needed.setdefault(model, set()).update(perms)
+    granted = session.reader.access(needed)
+    for model, perms in needed.items():
+        for perm in ("read", "write", "create"):
+            if perm in perms and perm not in granted.get(model, set()):
+                raise _refused(session, erp, f"{perm} {model}" + (" records" if perm != "create" else ""))
+
+
+def _check_read_fields(session, erp) -> None:
+    reader = session.reader
+    for stream in session.streams.values():
+        for model, name, line in stream.missing_fields(reader.fields_of):
+            if reader.field_exists(model, name):
+                raise _refused(session, erp, f"read the field {name!r} of {model}", where=f"{stream.source}:{line}")
+            raise stream.no_such_field(model, name, line, reader.fields_of(model))
+
+
+def _check_write_fields(session, erp) -> None:
+    fields_of = session.reader.fields_of
+    for model, names in session.writer.required_fields.items():
         known = fields_of(model)
         for name in names:
-            if name not in known:
+            if name not in known and not session.reader.field_exists(model, name):
                 raise MappingError(f"the ERP's model {model} has no field {name!r}, which the write-back needs",
                                    where=f"{erp.url}/{erp.database}",
                                    hint="install or update the Credit Guard add-on in the ERP")
+            if name not in known or known[name].get("readonly"):
+                raise _refused(session, erp, f"write the field {name!r} of {model}")
 

@@ -25,7 +25,7 @@ from .operations import Operation
 
 __all__ = ["Store", "OutboxEntry", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE bookmarks (stream TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
@@ -99,13 +99,24 @@ class Store:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
             return
-        if version != 0:
+        if version > SCHEMA_VERSION:
             raise ConfigError(f"the store has schema version {version}; this Credit Guard knows "
-                              f"{SCHEMA_VERSION}", where=str(self.path))
+                              f"{SCHEMA_VERSION}", where=str(self.path), hint="upgrade Credit Guard")
         with self.transaction():
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                self.db.execute(statement)
+            if version == 0:
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    self.db.execute(statement)
+            if version == 1:
+                self._episodes_without_policy()
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _episodes_without_policy(self):
+        """Version 1 keyed episodes by policy name and version too ("seed-default/1/overdue.flag/flag/7"):
+        keep their start dates under the keys of version 2 ("overdue.flag/flag/7")."""
+        rows = self.db.execute("SELECT key, customer_id, since FROM episodes").fetchall()
+        self.db.execute("DELETE FROM episodes")
+        for key, customer, since in rows:
+            self.db.execute("INSERT OR IGNORE INTO episodes VALUES (?, ?, ?)", (key.split("/", 2)[2], customer, since))
 
     @contextmanager
     def transaction(self):

@@ -111,20 +111,31 @@ class Stream:
     def where(self, what=None) -> str:
         return f"{self.source}:{self.line_of.get(what, 1)}"
 
-    def check_fields(self, fields_of) -> None:
-        """Raise MappingError unless every field read exists; `fields_of(model)` gives the ERP's names."""
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Every ERP model the stream reads: its own, then its related records'."""
+        return tuple(dict.fromkeys([self.model, *(r.model for r in self.related)]))
+
+    def missing_fields(self, fields_of) -> list[tuple[str, str, int]]:
+        """(model, field, line in the file) of each field read that `fields_of(model)` does not list."""
         wanted = [(self.model, f, self.line_of.get(("field", f), 1)) for f in self.read]
         if self.replication_key:
             wanted.append((self.model, self.replication_key, self.line_of.get("replication_key", 1)))
         wanted += [(r.model, f, r.line) for r in self.related for f in r.read]
         known = {}
-        for model, name, line in wanted:
+        for model, _name, _line in wanted:
             if model not in known:
                 known[model] = set(fields_of(model))
-            if name not in known[model]:
-                raise MappingError(f"the ERP's model {model} has no field {name!r}", where=f"{self.source}:{line}",
-                                   hint=did_you_mean(name, known[model]) or "is the ERP add-on installed and "
-                                   "up to date? (Tryton: trytond-admin -u creditguard)")
+        return [(model, name, line) for model, name, line in wanted if name not in known[model]]
+
+    def no_such_field(self, model, name, line, known) -> MappingError:
+        return MappingError(f"the ERP's model {model} has no field {name!r}", where=f"{self.source}:{line}",
+                            hint=did_you_mean(name, known) or "is the ERP add-on installed and up to date?")
+
+    def check_fields(self, fields_of) -> None:
+        """Raise MappingError unless every field read exists; `fields_of(model)` gives the ERP's names."""
+        for model, name, line in self.missing_fields(fields_of)[:1]:
+            raise self.no_such_field(model, name, line, fields_of(model))
 
     def map_page(self, records, related=None, lookups=None) -> list[tuple[str, list[dict]]]:
         """Map a page of ERP records: [(ERP id, [canonical record dicts]), ...], each checked against the

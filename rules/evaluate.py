@@ -28,9 +28,10 @@ class Decision:
 
     @property
     def key(self) -> str:
-        """Idempotency key: the same decision on the same values is the same write."""
+        """The decision's identity across cycles: the same rule taking the same action on the same customer
+        (and amount) is the same episode, whatever the policy is called and whichever version it is in."""
         amount = f":{self.amount}" if self.amount is not None else ""
-        return f"{self.policy}/{self.policy_version}/{self.rule}/{self.action}/{self.customer_id}{amount}"
+        return f"{self.rule}/{self.action}/{self.customer_id}{amount}"
 
 
 @dataclass(frozen=True)

@@ -160,3 +160,23 @@ def test_holds_and_their_audit(store):
     assert store.holds() == []
     assert [(a["event"], a["actor"]) for a in store.audit_log("5")] == [("placed", "connector@tryton"),
                                                                        ("released", "connector@tryton")]
+
+
+def test_a_version_1_store_keeps_its_episodes_under_keys_without_the_policy(tmp_path):
+    import sqlite3
+    path = tmp_path / "cg.sqlite"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=1")
+    db.execute("INSERT INTO episodes VALUES ('seed-default/1/overdue.flag/flag/7', '7', '2026-10-01')")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.episodes() == {"overdue.flag/flag/7": "2026-10-01"}
+
+
+def test_a_decision_is_the_same_episode_across_policy_names_and_versions():
+    old = Decision("7", "overdue.flag", "flag", "Overdue 40 days", {}, "seed-default", 1)
+    tuned = Decision("7", "overdue.flag", "flag", "Overdue 40 days", {}, "house-rules", 3)
+    other = Decision("7", "overdue.flag", "notify", "Overdue 40 days", {}, "house-rules", 3)
+    assert old.key == tuned.key != other.key

@@ -8,8 +8,13 @@ from .writeback import TrytonWriter
 
 __all__ = ["open_session"]
 
+ACCESS_HINT = ("give the user {user!r} the group \"Credit Guard connector\" (Administration > Users > Groups), "
+               "and the read access to the accounting and sales records it reads (e.g. the group "
+               "\"Account\" or \"Sales\")")
+
 
 def open_session(erp, streams) -> ErpSession:
     client = TrytonClient(erp.url, erp.database, timeout=erp.timeout)
     client.login(erp.user, erp.password)
-    return ErpSession("tryton", streams, TrytonReader(client), TrytonWriter(client), client.logout)
+    return ErpSession("tryton", streams, TrytonReader(client), TrytonWriter(client), client.logout,
+                      access_hint=ACCESS_HINT.format(user=erp.user))

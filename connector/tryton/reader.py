@@ -23,10 +23,20 @@ class TrytonReader:
         self.client = client
         self._fields = {}
 
-    def fields_of(self, model) -> set:
+    def fields_of(self, model) -> dict:
+        """The fields the user may read (Tryton hides the others, e.g. a relation to a model it may not
+        read); a field the user may not write is `readonly`."""
         if model not in self._fields:
-            self._fields[model] = set(self.client.fields_get(model, None))
+            self._fields[model] = self.client.fields_get(model, None)
         return self._fields[model]
+
+    def access(self, models) -> dict[str, set[str]]:
+        """The user's model access (ir.model.access), as Tryton computes it for its groups."""
+        granted = self.client.model('ir.model.access', 'get_access', sorted(models))
+        return {model: {perm for perm, allowed in perms.items() if allowed} for model, perms in granted.items()}
+
+    def field_exists(self, model, name) -> bool:
+        return bool(self.client.search('ir.model.field', [('model', '=', model), ('name', '=', name)], 0, 1))
 
     def pages(self, stream, since: str | None = None):
         """Pages of the stream's records (all, or changed since the bookmark `since`), with related records."""

@@ -21,7 +21,8 @@ REQUEST_PENDING = 'insurer_cover_request_pending'
 
 class TrytonWriter:
     """Applies the write operations to parties through a logged-in TrytonClient."""
-    required_fields = {PARTY: (HOLD, REASON, SINCE, RULE, REQUEST_PENDING, 'name'), NOTE: ('resource', 'message')}
+    required_fields = {PARTY: (HOLD, REASON, SINCE, RULE, REQUEST_PENDING), NOTE: ('resource', 'message')}
+    required_access = {PARTY: ('read', 'write'), NOTE: ('read', 'create')}
     ids = IntegerIds
 
     def __init__(self, client):

@@ -16,6 +16,8 @@ from examples.tryton.books import Books
 from tests.contract import tryton_book as book
 from tests.contract.cassette import Recorder, mount
 
+MISSPELT = "credit_limit_amont"
+
 
 def build_books(admin) -> dict:
     books = Books(admin)
@@ -71,6 +73,7 @@ def main():
             session = erp.connect(config)
             try:
                 print(cycle_calls(session, str(ids["Acme Trading"])))
+                session.reader.field_exists("party.party", MISSPELT)     # for a mapping with a typo
             finally:
                 session.close()
         finally:

@@ -15,7 +15,7 @@ from mappings.errors import MappingError
 from mappings.mapper import load_mappings
 from tests.contract import tryton_book as book
 from tests.contract.cassette import SCRUBBED, Replayer, mount
-from tests.contract.record_tryton import cycle_calls
+from tests.contract.record_tryton import MISSPELT, cycle_calls
 
 CONFIG = ErpConfig("tryton", "http://tryton.test", "recorded", "connector", "any password: the cassette is scrubbed")
 
@@ -114,7 +114,7 @@ def test_a_field_the_real_tryton_lacks_is_named(replayer, tmp_path):
     mapping = tmp_path / "mappings"
     mapping.mkdir()
     for path in __import__("pathlib").Path(text).parent.glob("*.yaml"):
-        (mapping / path.name).write_text(path.read_text().replace("credit_limit_amount", "credit_limit_amont"))
-    with pytest.raises(MappingError, match="has no field 'credit_limit_amont'") as error:
+        (mapping / path.name).write_text(path.read_text().replace("credit_limit_amount", MISSPELT))
+    with pytest.raises(MappingError, match=f"has no field '{MISSPELT}'") as error:
         erp.connect(ErpConfig(**{**CONFIG.__dict__, "mappings": mapping}))
     assert "credit_limit_amount" in error.value.hint

@@ -111,7 +111,7 @@ def test_run_once_holds_risky_customers_and_tryton_refuses_their_sales(config, c
     assert held['creditguard_hold_rule'] == 'overdue.extension_exceeded' and held['creditguard_hold_since']
     assert notes(admin, customers['overdue']) == [
         'Credit Guard flag (overdue.flag): Oldest overdue invoice is 70 days past due (500.00 overdue)\n'
-        f'[creditguard seed-default/1/overdue.flag/flag/{customers["overdue"]}@{today.isoformat()}]']
+        f'[creditguard overdue.flag/flag/{customers["overdue"]}@{today.isoformat()}]']
     assert not hold_fields(admin, customers['clean'])['creditguard_hold']
     assert admin.read('party.party', [customers['over_limit']], ['credit_limit_amount'])[0][
         'credit_limit_amount'] == Decimal(1000)                      # the real credit limit is never touched
@@ -152,6 +152,21 @@ def test_a_second_run_writes_nothing_and_keeps_the_holds(config, customers, admi
     assert 'customers: 3 evaluated: 2 on hold' in proc.stdout               # a hold does not release itself
     assert 'writes:    0 done, 1 skipped (already done), 2 unchanged (already in the ERP), 0 failed' in proc.stdout
     assert erp_state(admin, customers) == before                            # same write_date: nothing written
+
+
+def test_renaming_the_policy_or_bumping_its_version_posts_no_second_note(config, customers, admin, tmp_path):
+    assert creditguard('run', '--config', config, '--once').returncode == 0
+    before = erp_state(admin, customers)
+    tuned = tmp_path / 'house-rules.yaml'
+    tuned.write_text((REPO / 'rules' / 'policies' / 'seed-default.yaml').read_text()
+        .replace('policy: seed-default', 'policy: house-rules').replace('version: 1', 'version: 2'))
+    config.write_text(config.read_text() + f'\n[policy]\nfile = "{tuned}"\n')
+
+    proc = creditguard('run', '--config', config, '--once')
+
+    assert proc.returncode == 0, proc.stderr
+    assert 'writes:    0 done' in proc.stdout
+    assert erp_state(admin, customers) == before
 
 
 def test_dry_run_shows_the_plan_and_writes_nothing(config, customers, admin):
@@ -282,20 +297,72 @@ def closed_port():
 
 
 @pytest.mark.parametrize('change, message', [
-    (lambda: {'url': f'http://127.0.0.1:{closed_port()}'}, 'cannot reach the ERP'),
-    (lambda: {'password': 'Wrong-Pa55word!'}, "Tryton refused the login of user 'connector'"),
-    (lambda: {'database': 'no_such_db'}, "has no database 'no_such_db'"),
-], ids=['closed port', 'wrong password', 'no such database'])
+    ({'password': 'Wrong-Pa55word!'}, "Tryton refused the login of user 'connector'"),
+    ({'database': 'no_such_db'}, "has no database 'no_such_db'"),
+], ids=['wrong password', 'no such database'])
 def test_bad_connection_settings_exit_2_and_change_nothing(make_config, customers, admin, change, message):
     good = make_config()
     assert creditguard('run', '--config', good, '--once').returncode == 0
     before, before_store = erp_state(admin, customers), store_state(good)
 
-    proc = creditguard('run', '--config', make_config(**change()), '--once')
+    proc = creditguard('run', '--config', make_config(**change), '--once')
 
     assert proc.returncode == 2
     assert message in proc.stderr and 'Traceback' not in proc.stderr
     assert erp_state(admin, customers) == before and store_state(good) == before_store
+
+
+def test_an_erp_that_is_down_at_start_is_temporary_exit_75(make_config, customers, admin):
+    good = make_config()
+    assert creditguard('run', '--config', good, '--once').returncode == 0
+    before, before_store = erp_state(admin, customers), store_state(good)
+
+    proc = creditguard('run', '--config', make_config(url=f'http://127.0.0.1:{closed_port()}'), '--once')
+
+    assert proc.returncode == 75, proc.stderr
+    assert 'unreachable (Connection refused)' in proc.stderr and 'Traceback' not in proc.stderr
+    assert erp_state(admin, customers) == before and store_state(good) == before_store
+
+
+def test_the_service_outlives_an_erp_that_is_down_at_start(make_config):
+    config = make_config(url=f'http://127.0.0.1:{closed_port()}')
+    proc = subprocess.Popen([sys.executable, '-m', 'connector.cli', 'run', '--config', str(config), '--every', '1'],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stderr.readline() for _ in range(2)]          # after 1 s, then 2 s (backoff)
+        assert proc.poll() is None, 'the service died with the ERP'
+        proc.terminate()
+        _, rest = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert all('temporary error, retrying in' in line for line in lines), lines
+    assert 'retrying in 1 s' in lines[0] and 'retrying in 2 s' in lines[1]
+    assert proc.returncode == 143 and 'terminated' in rest and 'Traceback' not in rest
+
+
+def add_user(admin, login, groups):
+    """A Tryton user with these groups ((module, xml id) pairs) and a password."""
+    group_ids = [admin.model('ir.model.data', 'get_id', module, xml_id) for module, xml_id in groups]
+    admin.create('res.user', [{'login': login, 'name': login, 'password': 'Another-Pa55word!',
+        'groups': [('add', group_ids)]}])
+
+
+@pytest.mark.parametrize('groups, message', [
+    ([('sale', 'group_sale')], "may not read account.invoice records"),
+    ([('sale', 'group_sale'), ('account', 'group_account')], "may not write the field 'creditguard_hold'"),
+], ids=['no accounting access', 'not in the connector group'])
+def test_missing_access_rights_are_named_before_anything_is_read(make_config, customers, admin, groups, message):
+    add_user(admin, 'limited', groups)
+    config = make_config(password='Another-Pa55word!')
+    config.write_text(config.read_text().replace('user = "connector"', 'user = "limited"'))
+    before = erp_state(admin, customers)
+
+    proc = creditguard('run', '--config', config, '--once')
+
+    assert proc.returncode == 2, proc.stderr
+    assert f"the ERP user 'limited' {message}" in proc.stderr and 'Credit Guard connector' in proc.stderr
+    assert 'has no field' not in proc.stderr and 'Traceback' not in proc.stderr
+    assert erp_state(admin, customers) == before and not (config.parent / 'store.sqlite').exists()
 
 
 def test_a_mapping_naming_a_missing_field_exits_2_naming_file_model_and_field(make_config, customers, admin):
