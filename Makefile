@@ -1,9 +1,10 @@
 # The two set-up commands of the README: `make demo` and `make test`. Each creates .venv when missing.
+# `make tryton` keeps an embedded Tryton with demo books running, for the README's "Running against Tryton".
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo tryton test bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +14,9 @@ $(STAMP): setup.cfg pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/python examples/tryton/demo.py
+
+tryton: $(STAMP)
+	$(VENV)/bin/python examples/tryton/serve.py
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest

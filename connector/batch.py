@@ -45,12 +45,14 @@ def facts_of(source, as_of, jobs: int) -> list[dict]:
     return ledger.facts()
 
 
-def render(policy, engine_name, source, all_facts, fmt, jobs: int):
-    """The results as text blocks in customer order, with the count per status; warns on fallback."""
+def render(policy, engine_name, source, all_facts, fmt, jobs: int, style=None):
+    """The results as blocks in customer order (JSON text, or report.table_block's rows by status, drawn
+    in `style`), each with its count per status."""
     customers = source.customers
     size = max(1, -(-len(customers) // (jobs * 4)))
     blocks = [(start, min(start + size, len(customers))) for start in range(0, len(customers), size)]
-    _work.update(policy=policy, engine_name=engine_name, customers=customers, facts=all_facts, fmt=fmt)
+    _work.update(policy=policy, engine_name=engine_name, customers=customers, facts=all_facts, fmt=fmt,
+                 style=style or report.TableStyle())
     try:
         return _map(_render_block, blocks, jobs)
     finally:
@@ -73,7 +75,7 @@ def _render_block(block):
                for c, f in zip(_work["customers"][start:end], _work["facts"][start:end])]
     if _work["fmt"] == "json":
         return report.json_block(results), report.count_statuses(results)
-    return report.table_block(results), report.count_statuses(results)
+    return report.table_block(results, _work["style"]), report.count_statuses(results)
 
 
 def _map(func, items, jobs):

@@ -112,7 +112,8 @@ def cmd_evaluate(args) -> int:
     policy, snapshot, engine, as_of = _prepare(args)
     jobs = args.jobs or batch.default_jobs(snapshot)
     all_facts = batch.facts_of(snapshot, as_of, jobs)        # the whole snapshot is checked here
-    blocks = batch.render(policy, engine.name, snapshot, all_facts, args.format, jobs)
+    blocks = batch.render(policy, engine.name, snapshot, all_facts, args.format, jobs,
+                          report.TableStyle.for_stream(sys.stdout))
     if args.format == "json":
         report.write_json_blocks([text for text, _ in blocks], policy, as_of, sys.stdout)
     else:

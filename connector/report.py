@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 import textwrap
+from dataclasses import dataclass
 
 from rules import expr
 from rules.evaluate import display, json_value
 from rules.facts import FACTS
+
+from . import terminal
 
 STATUS_MARK = {"hold": "HOLD", "flag": "flag", "ok": "ok"}
 
@@ -54,33 +56,54 @@ def decision_json(decision) -> dict:
     item = {"rule": decision.rule, "action": decision.action, "message": decision.message,
             "facts": {name: json_value(name, value) for name, value in decision.facts.items()}}
     if decision.amount is not None:
-        item["amount"] = str(decision.amount)
+        item["amount"] = f"{decision.amount:.2f}"
     return item
 
 
+STATUS_ORDER = ("hold", "flag", "ok")             # the table shows held customers first, then flagged
+STATUS_COLOUR = {"hold": "red", "flag": "yellow"}
+LABEL, MARK = 28, 6                               # columns of the customer and the status
+
+
+@dataclass(frozen=True)
+class TableStyle:
+    """How the table is drawn: total width in columns (None: no wrapping), and whether to colour statuses."""
+    width: int | None = None
+    colour: bool = False
+
+    @classmethod
+    def for_stream(cls, stream) -> "TableStyle":
+        return cls(terminal.columns(stream), terminal.colour_wanted(stream))
+
+
 def write_table_blocks(blocks, counts, policy, as_of, out) -> None:
-    out.write(f"Policy {policy.name} v{policy.version}, as of {as_of.isoformat()}\n\n")
-    out.write(f"{'CUSTOMER':<28} {'STATUS':<6}  REASONS\n")
-    for block in blocks:
-        out.write(block)
-    out.write(f"\n{sum(counts.values())} customers: {counts['hold']} on hold, {counts['flag']} flagged, "
-              f"{counts['ok']} ok\n")
+    """`blocks`: table_block() results in customer order; held customers come first, then flagged, then ok."""
+    out.write(f"Policy {terminal.clean(policy.name)} v{policy.version}, as of {as_of.isoformat()}\n\n")
+    out.write(f"{'CUSTOMER':<{LABEL}} {'STATUS':<{MARK}}  REASONS\n")
+    for status in STATUS_ORDER:
+        for block in blocks:
+            out.write(block.get(status, ""))
+    out.write(f"\n{terminal.count(sum(counts.values()), 'customer')}: {counts['hold']:,} on hold, "
+              f"{counts['flag']:,} flagged, {counts['ok']:,} ok\n")
 
 
-def table_block(results, wrap: bool = False) -> str:
-    width = max(60, min(shutil.get_terminal_size((100, 20)).columns, 140)) if wrap else 10_000
-    lines = []
+def table_block(results, style: TableStyle = TableStyle()) -> dict[str, str]:
+    """The table's rows of these customers, by status: {status: text}. Each reason is wrapped to the width."""
+    indent = " " * (LABEL + MARK + 3)
+    room = max(20, style.width - len(indent)) if style.width else 1 << 30
+    rows: dict[str, list] = {status: [] for status in STATUS_ORDER}
     for result in results:
-        label = f"{result.customer_id} {result.name}"
-        label = label if len(label) <= 28 else label[:27] + "…"
-        reasons = [f"{d.action}: {d.message} [{d.rule}]" for d in result.decisions] or ["-"]
-        indent = " " * 37
+        label = terminal.fit(terminal.clean(f"{result.customer_id} {result.name}"), LABEL)
+        mark = f"{STATUS_MARK[result.status]:<{MARK}}"
+        if result.status in STATUS_COLOUR:
+            mark = terminal.paint(mark, STATUS_COLOUR[result.status], style.colour)
+        lines = rows[result.status]
+        reasons = [terminal.clean(f"{d.action}: {d.message} [{d.rule}]") for d in result.decisions] or ["-"]
         for i, reason in enumerate(reasons):
-            wrapped = textwrap.wrap(reason, width - 37, subsequent_indent="  ") or [""]
-            first = f"{label:<28} {STATUS_MARK[result.status]:<6}  " if i == 0 else indent
-            lines.append(first + wrapped[0])
-            lines.extend(indent + line for line in wrapped[1:])
-    return "".join(line + "\n" for line in lines)
+            first, *more = terminal.wrap(reason, room - 2)      # continued lines are indented by 2
+            lines.append((f"{label} {mark}  " if i == 0 else indent) + first)
+            lines.extend(f"{indent}  {line}" for line in more)
+    return {status: "".join(line + "\n" for line in lines) for status, lines in rows.items() if lines}
 
 
 def write_explain(result, policy, fired: set, out) -> None:

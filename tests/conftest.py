@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,10 +67,13 @@ def write_json(tmp_path):
     return write
 
 
-def run_cli(*args, check=None):
-    """Run the installed command line as a user would; returns the completed process."""
+def run_cli(*args, check=None, env=None, stdin=None):
+    """Run the installed command line as a user would; returns the completed process. The environment is
+    this one without COLUMNS and LINES (readline, once loaded in this process, exports them to children),
+    plus `env`."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
     proc = subprocess.run([sys.executable, "-m", "connector.cli", *map(str, args)], capture_output=True,
-                          text=True, cwd=REPO, timeout=120)
+                          text=True, cwd=REPO, timeout=120, env={**environ, **(env or {})}, input=stdin)
     if check is not None:
         assert proc.returncode == check, proc.stderr
     return proc

@@ -37,7 +37,7 @@ def test_json_output_follows_the_contract_for_the_example():
                                   "facts": {"credit_limit": "10000.00", "exposure": "11000.00"}}]
     ege = next(c for c in doc["customers"] if c["customer_id"] == "46")
     request = next(d for d in ege["decisions"] if d["action"] == "request_limit")
-    assert request["amount"] == "15000" and request["rule"] == "insurer.cover_exceeded"
+    assert request["amount"] == "15000.00" and request["rule"] == "insurer.cover_exceeded"
 
 
 @needs_durable

@@ -59,18 +59,20 @@ def seed(books):
     return parties
 
 
-def write_config(url, database):
-    if WORK.exists():
-        shutil.rmtree(WORK)
-    WORK.mkdir(parents=True)
-    config = WORK / "creditguard.toml"
+def write_config(url, database, work=WORK, password=None):
+    """A fresh folder `work` with a config for the demo books (the password in it, or in the environment)."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    config = work / "creditguard.toml"
+    password_line = f'password = "{password}"\n' if password else ""
     config.write_text(f"""\
 [erp]
 kind = "tryton"
 url = "{url}"
 database = "{database}"
 user = "connector"
-
+{password_line}
 [store]
 path = "creditguard.sqlite"
 

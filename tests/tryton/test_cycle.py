@@ -348,7 +348,7 @@ def add_user(admin, login, groups):
 
 
 @pytest.mark.parametrize('groups, message', [
-    ([('sale', 'group_sale')], "may not read account.invoice records"),
+    ([("sale", "group_sale")], "may not read account.move.line records"),
     ([('sale', 'group_sale'), ('account', 'group_account')], "may not write the field 'creditguard_hold'"),
 ], ids=['no accounting access', 'not in the connector group'])
 def test_missing_access_rights_are_named_before_anything_is_read(make_config, customers, admin, groups, message):
