@@ -4,9 +4,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 from mappings.errors import BadInput, CreditGuardError, TransientError
 from mappings.snapshot import open_snapshot
@@ -14,7 +16,7 @@ from rules.evaluate import ENGINES, evaluate_customer, make_engine
 from rules.facts import compute_facts
 from rules.policy import check_policy, load_policy
 
-from . import batch, cycle, cycle_view, report
+from . import batch, cycle, cycle_view, report, terminal
 from .config import load_config
 from .store import Store
 from .sync import build_snapshot
@@ -33,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def policy_args(p):
-        p.add_argument("--snapshot", required=True, metavar="FILE", help="snapshot file (contract v1)")
-        p.add_argument("--policy", metavar="FILE", help="policy file (default: the built-in seed-default)")
+        p.add_argument("--snapshot", required=True, metavar="FILE", help="snapshot file (contract v1); - reads "
+                       "standard input")
+        p.add_argument("--policy", metavar="FILE", help="policy file, or the name of a built-in policy "
+                       "(default: seed-default)")
         p.add_argument("--as-of", type=_date, metavar="DATE", help="evaluate as of this date (default: the "
                        "snapshot's as_of)")
         p.add_argument("--engine", choices=ENGINES, default="durable", help="rule engine (default: durable)")
@@ -42,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="evaluate the policy over a snapshot")
     policy_args(p)
     p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("--jobs", type=int, metavar="N", help="processes to use (default: one per core for large "
-                   "snapshots, one for small ones)")
+    p.add_argument("--jobs", type=_positive, metavar="N", help="processes to use (default: one per core for "
+                   "large snapshots, one for small ones)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("explain", help="show one customer's facts and every rule's verdict")
@@ -80,10 +84,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("snapshot", help="export the synced records as a snapshot (contract v1)")
     config_arg(p)
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the snapshot")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the snapshot; - writes "
+                   "it to standard output")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="the snapshot's date (default: today)")
     p.set_defaults(func=cmd_snapshot)
     return parser
+
+
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of processes (1 or more)")
+    return value
 
 
 def _seconds(text):
@@ -236,15 +251,28 @@ def cmd_snapshot(args) -> int:
         records = {name: store.records(name) for name in ("company", "currencies", "customers", "invoices", "orders")}
     snapshot = build_snapshot(records, as_of=args.as_of or dt.date.today(), policy_terms=config.policy_terms,
                               country_risk=config.country_risk, source=str(config.store_path))
-    text = snapshot.model_dump_json(indent=1, exclude_none=False)
-    try:
-        with open(args.output, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
-    except OSError as exc:
-        raise BadInput(f"cannot write the snapshot: {exc.strerror}", where=args.output) from None
-    print(f"{args.output}: snapshot as of {snapshot.as_of.isoformat()} with {len(snapshot.customers)} customers, "
-          f"{len(snapshot.invoices)} invoices, {len(snapshot.orders)} orders")
+    text = snapshot.model_dump_json(indent=1, exclude_none=False) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    write_whole(args.output, text)
+    print(f"{args.output}: snapshot as of {snapshot.as_of.isoformat()} with "
+          f"{terminal.count(len(snapshot.customers), 'customer')}, {terminal.count(len(snapshot.invoices), 'invoice')}, "
+          f"{terminal.count(len(snapshot.orders), 'order')}")
     return 0
+
+
+def write_whole(path, text) -> None:
+    """Write a file whole or not at all: into a temporary file beside it, renamed over it at the end."""
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise BadInput(f"cannot write the file: {exc.strerror}", where=str(path)) from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 class Terminated(BaseException):

@@ -32,10 +32,11 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from mappings.errors import ConfigError, first_problem
+from mappings.errors import ConfigError, did_you_mean, first_problem
 from mappings.models import PolicyTerms
 from rules.evaluate import ENGINES
 
@@ -99,9 +100,14 @@ def load_config(path, environ=None) -> Config:
     if erp.kind not in ERP_KINDS:
         raise ConfigError(f"unknown ERP kind {erp.kind!r}", where=f"{source}: [erp] kind",
                           hint=f"supported: {', '.join(ERP_KINDS)}")
-    if not erp.url.startswith(("http://", "https://")):
+    url = urlsplit(erp.url)
+    if url.scheme not in ("http", "https") or not url.netloc:
         raise ConfigError(f"{erp.url!r} is not an http(s) URL", where=f"{source}: [erp] url",
                           hint='e.g. url = "http://127.0.0.1:8000"')
+    if url.path.strip("/") or url.query or url.fragment:
+        raise ConfigError(f"{erp.url!r} has a path; the ERP's address is the server alone",
+                          where=f"{source}: [erp] url", hint=f'url = "{url.scheme}://{url.netloc}" (the database '
+                          f'goes in [erp] database)')
     if erp.timeout <= 0:
         raise ConfigError("must be a positive number of seconds", where=f"{source}: [erp] timeout")
     engine = values["policy"].get("engine", "durable")
@@ -137,7 +143,7 @@ def _section(raw, section, source, environ) -> dict:
     for key in table:
         if key not in spec:
             raise ConfigError(f"unknown key {key!r}", where=f"{source}: [{section}] {key}",
-                              hint=f"known keys: {', '.join(spec)}")
+                              hint=did_you_mean(key, spec) or f"known keys: {', '.join(spec)}")
     values = {}
     for key, (kind, required) in spec.items():
         variable = f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
@@ -168,10 +174,20 @@ def _typed(value, kind, where):
 def _policy_terms(table, source) -> PolicyTerms | None:
     if table is None:
         return None
+    if not isinstance(table, dict):
+        raise ConfigError("must be a table", where=f"{source}: [insurance]")
+    known = list(PolicyTerms.model_fields)
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"unknown key {key!r}", where=f"{source}: [insurance] {key}",
+                              hint=did_you_mean(key, known) or f"known keys: {', '.join(known)}")
     try:
         return PolicyTerms.model_validate(table)
     except ValidationError as exc:
         problem = first_problem(exc)
+        if problem.kind == "missing":
+            raise ConfigError(f"missing key {problem.path!r}", where=f"{source}: [insurance]",
+                              hint=f"add {problem.path} = ... under [insurance]") from None
         raise ConfigError(problem.message, where=f"{source}: [insurance] {problem.path}") from None
 
 

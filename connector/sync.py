@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mappings.errors import BadInput
-from mappings.models import Snapshot
+from mappings.models import SNAPSHOT_FORMAT, Snapshot
 from mappings.snapshot import check_references
 
 __all__ = ["StreamChanges", "read_changes", "merged_records", "save_changes", "build_snapshot"]
@@ -89,7 +89,7 @@ def build_snapshot(records: dict, *, as_of: dt.date, policy_terms=None, country_
     if dropped:
         log.info("%d documents of parties that are not customers left out of the snapshot", dropped)
     snapshot = Snapshot.model_validate({
-        "as_of": as_of, "company": {"name": company["name"], "currency": company["currency"]},
+        "format": SNAPSHOT_FORMAT, "as_of": as_of, "company": {"name": company["name"], "currency": company["currency"]},
         "fx_rates": fx_rates(records.get("currencies", []), company["currency"]),
         "policy_terms": policy_terms, "country_risk": country_risk or {},
         "customers": customers, "invoices": invoices, "orders": orders})

@@ -96,7 +96,7 @@ class SaleOrder:
 class SnapshotHeader(BaseModel):
     """Everything of a snapshot but its records: the date, the company and its terms."""
     model_config = ConfigDict(extra="forbid")
-    format: Literal["creditguard-snapshot/1"] = SNAPSHOT_FORMAT
+    format: Literal["creditguard-snapshot/1"]
     as_of: dt.date
     company: Company
     fx_rates: dict[Currency, Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]] = {}

@@ -9,6 +9,7 @@ error says."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -68,7 +69,7 @@ class SnapshotSource:
         currencies = set(header.fx_rates) | {header.company.currency}
         for doc in records:
             if doc.customer_id not in customer_ids or doc.currency not in currencies or (
-                    kind == "invoices" and doc.due_date is None):
+                    kind == "invoices" and (doc.due_date is None or not _residual_fits(doc))):
                 check_document(header, customer_ids, set(), kind, doc, self.source)   # says what is wrong
         return records
 
@@ -136,8 +137,8 @@ class SnapshotSource:
 
 
 def open_snapshot(path) -> SnapshotSource:
-    """Open the snapshot at `path` for reading; raise SnapshotError on any problem."""
-    return SnapshotSource(_read(path), str(path))
+    """Open the snapshot at `path` (`-`: standard input) for reading; raise SnapshotError on any problem."""
+    return SnapshotSource(_read(path), "<stdin>" if str(path) == "-" else str(path))
 
 
 def load_snapshot(path) -> Snapshot:
@@ -162,6 +163,9 @@ def parse_whole(raw: bytes, source: str) -> Snapshot:
 
 
 def _read(path) -> bytes:
+    """The file's bytes; `-` is standard input."""
+    if str(path) == "-":
+        return sys.stdin.buffer.read()
     try:
         return Path(path).read_bytes()
     except OSError as exc:
@@ -206,6 +210,17 @@ def check_document(header, customer_ids, seen, kind, doc, source):
     if kind == "invoices" and doc.state == "posted" and doc.due_date is None and doc.invoice_date is None:
         raise SnapshotError("a posted invoice needs a due_date (or at least an invoice_date)",
                             where=f"{source}: invoices[id={doc.id}].due_date")
+    if kind == "invoices" and not _residual_fits(doc):
+        raise SnapshotError(f"the residual {doc.amount_residual} is not between 0 and the total {doc.amount_total} "
+                            f"(what is left to pay can be neither negative nor more than the invoice)",
+                            where=f"{source}: invoices[id={doc.id}].amount_residual",
+                            hint="check the residual (amount still due) and the total of this invoice")
+
+
+def _residual_fits(doc) -> bool:
+    """0 <= residual <= total, on the total's side of zero (credit notes may be written negative)."""
+    residual, total = doc.amount_residual, doc.amount_total
+    return abs(residual) <= abs(total) and (residual * total >= 0) and not (total == 0 and residual != 0)
 
 
 def _missing_rate(source, where, currency, company_currency):
@@ -230,8 +245,14 @@ def _snapshot_error(exc: ValidationError, raw, source: str) -> SnapshotError:
         return SnapshotError(f"not valid JSON ({problem.message})", where=source,
                              hint="check the file is a complete JSON document")
     if problem.loc == ("format",):
+        if problem.kind == "missing":
+            return SnapshotError("the snapshot has no format", where=f"{source}: format",
+                                 hint=f'add "format": "{SNAPSHOT_FORMAT}" at the top of the document')
         return SnapshotError(f"unknown format {problem.value!r}; expected {SNAPSHOT_FORMAT!r}",
                              where=f"{source}: format")
+    if not problem.loc:
+        return SnapshotError(f"the snapshot must be a JSON object ({{\"format\": ..., \"customers\": [...]}}), "
+                             f"not {_json_kind(problem.value)}", where=source)
     return _error(problem, _readable_path(list(problem.loc), raw), source)
 
 
@@ -255,6 +276,11 @@ def _readable_path(loc, raw) -> str:
         else:
             parts.append(str(item))
     return ".".join(parts)
+
+
+def _json_kind(value) -> str:
+    return {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true/false",
+            type(None): "null"}.get(type(value), "a value")
 
 
 def _load_plain(raw):

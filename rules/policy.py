@@ -80,9 +80,20 @@ class _RuleFile(BaseModel):
     description: str = ""
 
 
+def policy_path(name_or_path=None) -> Path:
+    """The file of a policy given as a path, or as the name of a built-in policy (`seed-default`)."""
+    if not name_or_path:
+        return DEFAULT_POLICY
+    builtin = BUILTIN_DIR / f"{name_or_path}.yaml"
+    if not Path(name_or_path).exists() and RULE_ID.match(str(name_or_path).replace("-", "_")) and builtin.exists():
+        return builtin
+    return Path(name_or_path)
+
+
 def load_policy(path=None) -> Policy:
-    """Load and check a policy file (default: the built-in seed-default); raise PolicyError listing every problem."""
-    policy, problems = check_policy(path or DEFAULT_POLICY)
+    """Load and check a policy file, or a built-in policy by name (default: seed-default); raise PolicyError
+    listing every problem."""
+    policy, problems = check_policy(policy_path(path))
     if problems:
         raise PolicyError(problems)
     return policy

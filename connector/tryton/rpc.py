@@ -240,7 +240,7 @@ class TrytonClient:
         status = response.status_code
         if status < 400:
             return
-        text = response.text.strip()[:300]
+        text = _body_text(response)
         if status == 429 or status >= 500:
             raise TransientError(f'Tryton at {self.url} is busy or failing (HTTP {status}) on {method}: {text}')
         if status == 404:
@@ -305,6 +305,13 @@ def _target(method, params):
     if not (ids and all(isinstance(i, int) for i in ids)):
         ids = None
     return '.'.join(parts[1:-1]), ids
+
+
+def _body_text(response) -> str:
+    """An error answer's text for a message: a short plain text, never a page of HTML."""
+    if 'html' in response.headers.get('Content-Type', '') or response.text.lstrip().startswith('<'):
+        return 'an HTML page (is the URL the Tryton server itself, without a path?)'
+    return response.text.strip()[:300]
 
 
 def _reason(error) -> str:
