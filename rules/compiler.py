@@ -57,16 +57,18 @@ class _Lowering:
         if isinstance(node, expr.InList):
             field, values = node.operand.name, node.values
             if node.negated != negate:
-                return _junction("$and", [{"$neq": {field: v}} for v in values])
-            return _junction("$or", [{field: v} for v in values])
+                atom = _junction("$and", [{"$neq": {field: v}} for v in values])
+            else:
+                atom = _junction("$or", [{field: v} for v in values])
+            return self.guard(node, negate, atom)
         if isinstance(node, expr.Compare):
-            return self.compare(node, negate)
+            op = expr.NEGATE[node.op] if negate else node.op
+            return self.guard(node, negate, self.atom(op, node.left, node.right))
         raise TypeError(f"cannot lower {node!r}")
 
-    def compare(self, node, negate):
-        op = expr.NEGATE[node.op] if negate else node.op
+    def guard(self, node, negate, atom):
+        """A comparison that reads an absent fact is false: `known and cmp`, or under a `not`, `unknown or not cmp`."""
         guarded = [n for n in expr.names(node) if n in self.nullable]
-        atom = self.atom(op, node.left, node.right)
         if not guarded:
             return atom
         if negate:   # not (known and cmp)  ==  unknown or not cmp

@@ -10,7 +10,7 @@ import json
 import math
 
 from .compiler import MARKER, ZERO, compile_ruleset, set_flag, to_json
-from .facts import COVER_STATUS_FACT, FACTS, absent_facts
+from .facts import FACTS, VOCABULARIES, absent_facts
 
 try:
     import durable_rules_engine as _engine
@@ -72,12 +72,12 @@ class DurableEngine:
             if flagged:
                 values.append(0.0 if value is None else 1.0)
                 if value is None:
-                    value = 0.0
+                    value = "" if kind == "text" else 0.0
             elif value is None:
                 raise EngineError(f"fact {name} is absent and the policy gives no default")
-            if kind == "status":
-                if value not in COVER_STATUS_FACT:       # known words: safe inside the quotes
-                    raise EngineError(f"fact {name} must be a known status, got {value!r}")
+            if kind == "text":
+                if value != "" and VOCABULARIES[name].problem(value):   # known words: safe inside the quotes
+                    raise EngineError(f"fact {name} must be a {VOCABULARIES[name].what}, got {value!r}")
             elif kind == "bool":
                 value = 1.0 if value else 0.0
             elif value.__class__ is not float or not math.isfinite(value):
@@ -101,7 +101,7 @@ class DurableEngine:
                 keys.append(set_flag(name))
                 parts.append(f'"{set_flag(name)}":%r')
             keys.append(name)
-            parts.append(f'"{name}":"%s"' if spec.type == "status" else f'"{name}":%r')
+            parts.append(f'"{name}":"%s"' if spec.type == "text" else f'"{name}":%r')
         constants = {"sid": _SID, "id": "c", MARKER: 1.0, ZERO: 0.0}
         head = ",".join(f'"{k}":{to_json(v)}' for k, v in constants.items())
         return fields, keys, constants, "{" + head + "," + ",".join(parts) + "}"

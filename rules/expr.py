@@ -101,7 +101,7 @@ class Not:
 # --- tokenizer and parser ---------------------------------------------------------------------
 
 _TOKEN = re.compile(r"""
-    (?P<ws>\s+) | (?P<num>\d+(?:\.\d+)?) | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    (?P<ws>\s+) | (?P<exp>\d+(?:\.\d+)?[eE][+-]?\d+) | (?P<num>\d+(?:\.\d+)?) | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<str>"[^"\\]*"|'[^'\\]*') | (?P<op><=|>=|==|!=|<|>|\+|-|\*|\(|\)|\[|\]|,)
 """, re.VERBOSE)
 
@@ -116,6 +116,8 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
                    "=": "use == to compare"}.get(char, "not part of the language")
             raise ExprError(f"unexpected {char!r}: {why}", pos)
         kind = m.lastgroup
+        if kind == "exp":
+            raise ExprError(f"{m.group()!r}: write numbers in full, without an exponent", pos)
         if kind != "ws":
             value = m.group()
             if kind == "name" and value in KEYWORDS:
@@ -198,8 +200,11 @@ class _Parser:
         return parts[0] if len(parts) == 1 else And(tuple(parts))
 
     def _string(self):
-        tok = self.take("str")
-        return tok[1][1:-1]
+        kind, value, pos = self.peek()
+        if kind != "str":
+            raise ExprError(f"'in [...]' lists texts in quotes, e.g. cover_status in ['refused', 'cancelled'], "
+                            f"not {value or 'nothing'!r}; compare numbers with < <= > >= == !=", pos)
+        return self.take()[1][1:-1]
 
     def sum(self):
         node = self.term()
@@ -261,76 +266,122 @@ def suggest(name: str, known) -> str:
     return f" ({hint})" if hint else ""
 
 
-def check(node, types: dict[str, str], statuses=()) -> str:
-    """Return the node's type (number, bool, status, date); raise ExprError if ill-typed.
+@dataclass(frozen=True)
+class Vocabulary:
+    """The texts a text fact may be compared with: a closed list (`values`) or a shape (`pattern`)."""
+    what: str                       # "status", "country code" ...
+    values: tuple = ()
+    pattern: str | None = None
+    example: str = ""
 
-    `types` maps every readable name (facts and params) to its type."""
-    return _check(node, types, set(statuses))
-
-
-def _check(node, types, statuses) -> str:
-    if isinstance(node, Num):
-        return "number"
-    if isinstance(node, Bool):
-        return "bool"
-    if isinstance(node, Str):
-        raise ExprError(f"a text value {node.value!r} can only be compared with a status fact", 0)
-    if isinstance(node, Name):
-        if node.name not in types:
-            raise ExprError(f"unknown name {node.name!r}{suggest(node.name, types)}", node.pos)
-        return types[node.name]
-    if isinstance(node, (Arith, Neg)):
-        for operand in ((node.left, node.right) if isinstance(node, Arith) else (node.operand,)):
-            if _check(operand, types, statuses) != "number":
-                raise ExprError(f"arithmetic needs numbers: {to_text(operand)!r} is not one", _pos(operand))
-        return "number"
-    if isinstance(node, Compare):
-        return _check_compare(node, types, statuses)
-    if isinstance(node, InList):
-        if _check(node.operand, types, statuses) != "status":
-            raise ExprError(f"'in [...]' needs a status fact such as cover_status, not {to_text(node.operand)!r}",
-                            _pos(node.operand))
-        for value in node.values:
-            _check_status_value(value, statuses, node)
-        return "bool"
-    if isinstance(node, (And, Or)):
-        for item in node.items:
-            _expect_bool(item, types, statuses)
-        return "bool"
-    if isinstance(node, Not):
-        _expect_bool(node.item, types, statuses)
-        return "bool"
-    raise ExprError(f"unsupported expression {node!r}", 0)
+    def problem(self, value) -> str | None:
+        if self.values and value not in self.values:
+            return f"unknown {self.what} {value!r}{suggest(value, self.values)}; known: {', '.join(self.values)}"
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            return f"{value!r} is not a {self.what} (e.g. {self.example!r})"
+        return None
 
 
-def _check_compare(node, types, statuses):
-    for side, other in ((node.left, node.right), (node.right, node.left)):
-        if isinstance(side, Str):
-            if _check(other, types, statuses) != "status" or node.op not in ("==", "!="):
-                raise ExprError(f"a text value {side.value!r} can only be compared with == or != "
-                                f"to a status fact", _pos(other))
-            _check_status_value(side.value, statuses, node)
+_ILL = "ill-typed"       # the type of a node already reported: no second message about the same culprit
+
+
+def check(node, types: dict[str, str], vocabularies=None) -> str:
+    """Return the node's type (number, bool, text, date); raise ExprError with the first problem.
+    `types` maps every readable name (facts and params) to its type; `vocabularies` a text fact to its
+    Vocabulary."""
+    problems = check_all(node, types, vocabularies)
+    if problems:
+        raise problems[0]
+    return _Checker(types, vocabularies or {}).type_of(node)
+
+
+def check_all(node, types: dict[str, str], vocabularies=None) -> list[ExprError]:
+    """Every problem of the expression, in order (empty when it is well-typed)."""
+    checker = _Checker(types, vocabularies or {})
+    checker.type_of(node)
+    return checker.problems
+
+
+class _Checker:
+    def __init__(self, types, vocabularies):
+        self.types, self.vocabularies, self.problems = types, vocabularies, []
+
+    def fail(self, message, pos) -> str:
+        self.problems.append(ExprError(message, pos))
+        return _ILL
+
+    def type_of(self, node) -> str:
+        if isinstance(node, Num):
+            return "number"
+        if isinstance(node, Bool):
             return "bool"
-    lt, rt = _check(node.left, types, statuses), _check(node.right, types, statuses)
-    if lt == rt == "bool" and node.op in ("==", "!=") and (isinstance(node.left, Bool) or isinstance(node.right, Bool)):
+        if isinstance(node, Str):
+            return self.fail(f"a text value {node.value!r} can only be compared with a text fact", 0)
+        if isinstance(node, Name):
+            if node.name not in self.types:
+                return self.fail(f"unknown name {node.name!r}{suggest(node.name, self.types)}", node.pos)
+            return self.types[node.name]
+        if isinstance(node, (Arith, Neg)):
+            result = "number"
+            for operand in ((node.left, node.right) if isinstance(node, Arith) else (node.operand,)):
+                t = self.type_of(operand)
+                if t not in ("number", _ILL):
+                    result = self.fail(f"arithmetic needs numbers: {to_text(operand)!r} is not one", _pos(operand))
+            return result
+        if isinstance(node, Compare):
+            return self.compare(node)
+        if isinstance(node, InList):
+            return self.in_list(node)
+        if isinstance(node, (And, Or, Not)):
+            for item in (node.items if isinstance(node, (And, Or)) else (node.item,)):
+                self.expect_bool(item)
+            return "bool"
+        return self.fail(f"unsupported expression {node!r}", 0)
+
+    def in_list(self, node) -> str:
+        t = self.type_of(node.operand)
+        if t == _ILL:
+            return "bool"
+        if t != "text":
+            return self.fail(f"'in [...]' needs a text fact such as cover_status or country, not "
+                             f"{to_text(node.operand)!r}", _pos(node.operand))
+        for value in node.values:
+            self.text_value(node.operand, value, node)
         return "bool"
-    if lt != "number" or rt != "number":
-        bad = node.left if lt != "number" else node.right
-        raise ExprError(f"{node.op!r} compares numbers: {to_text(bad)!r} is a {lt if bad is node.left else rt}",
-                        _pos(bad))
-    return "bool"
 
+    def compare(self, node) -> str:
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(side, Str):
+                t = self.type_of(other)
+                if t == _ILL:
+                    return "bool"
+                if t != "text" or node.op not in ("==", "!="):
+                    return self.fail(f"a text value {side.value!r} can only be compared with == or != to a text "
+                                     f"fact", _pos(other))
+                self.text_value(other, side.value, node)
+                return "bool"
+        lt, rt = self.type_of(node.left), self.type_of(node.right)
+        if _ILL in (lt, rt):
+            return "bool"
+        if lt == rt == "bool" and node.op in ("==", "!=") and (isinstance(node.left, Bool)
+                                                               or isinstance(node.right, Bool)):
+            return "bool"
+        if lt != "number" or rt != "number":
+            bad = node.left if lt != "number" else node.right
+            return self.fail(f"{node.op!r} compares numbers: {to_text(bad)!r} is a {lt if bad is node.left else rt}",
+                             _pos(bad))
+        return "bool"
 
-def _check_status_value(value, statuses, node):
-    if statuses and value not in statuses:
-        raise ExprError(f"unknown status {value!r}{suggest(value, statuses)}; "
-                        f"known: {', '.join(sorted(statuses))}", _pos(node))
+    def text_value(self, fact, value, node) -> None:
+        vocabulary = self.vocabularies.get(getattr(fact, "name", None))
+        problem = vocabulary.problem(value) if vocabulary else None
+        if problem:
+            self.fail(problem, _pos(node))
 
-
-def _expect_bool(node, types, statuses):
-    t = _check(node, types, statuses)
-    if t != "bool":
-        raise ExprError(f"{to_text(node)!r} is a {t}, not a condition: compare it with something", _pos(node))
+    def expect_bool(self, node) -> None:
+        t = self.type_of(node)
+        if t not in ("bool", _ILL):
+            self.fail(f"{to_text(node)!r} is a {t}, not a condition: compare it with something", _pos(node))
 
 
 def _pos(node) -> int:

@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from mappings.models import COVER_IN_FORCE, COVER_STATUSES
 
+from .expr import Vocabulary
+
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -27,7 +29,7 @@ class FactSpec:
         return _TYPES.get(self.kind, self.kind)
 
 
-_TYPES = {"money": "number", "days": "number", "grade": "number"}
+_TYPES = {"money": "number", "days": "number", "grade": "number", "status": "text", "country": "text"}
 
 
 FACTS = {spec.name: spec for spec in (
@@ -42,6 +44,7 @@ FACTS = {spec.name: spec for spec in (
     FactSpec("payment_term_days", "days", "longest payment term of the customer, its quotations and orders"),
     FactSpec("cover_status", "status", "none, approved, partial, pending, refused, cancelled or expired"),
     FactSpec("cover_request_pending", "bool", "a cover request is waiting for the insurer's decision"),
+    FactSpec("country", "country", "the customer's country, an ISO code such as 'TR'; absent if unknown", True),
     FactSpec("country_risk", "grade", "country risk grade 0 (low) to 7 (high); absent if unknown", True),
     FactSpec("on_hold", "bool", "the customer is on hold in the ERP now"),
     FactSpec("max_credit_period_days", "days", "policy term: longest payment term allowed", True),
@@ -52,6 +55,11 @@ FACTS = {spec.name: spec for spec in (
              True),
 )}
 NUMBER_FACTS = tuple(name for name, spec in FACTS.items() if spec.type == "number")
+# what each text fact may be compared with
+VOCABULARIES = {
+    "cover_status": Vocabulary("status", COVER_STATUS_FACT),
+    "country": Vocabulary("country code", pattern="[A-Z]{2}", example="TR"),
+}
 
 
 def absent_facts(policy) -> frozenset:
@@ -105,15 +113,17 @@ class Ledger:
         self.header = header
         self.customers = customers
         self.as_of = as_of or header.as_of
+        # as of an earlier date than the snapshot's, the books are as they were then: later documents are left out
+        self.cutoff = self.as_of if self.as_of < header.as_of else None
         self.index = {customer.id: i for i, customer in enumerate(customers)}
         self.cents_rate = {currency: rate * 100 for currency, rate in header.fx_rates.items()}
         self.cents_rate[header.company.currency] = Decimal(100)
         self.totals = [Totals(customer.payment_term_days or 0) for customer in customers]
 
     def fold_invoices(self, invoices) -> dict:
-        partial, index, rates, as_of = {}, self.index, self.cents_rate, self.as_of
+        partial, index, rates, as_of, cutoff = {}, self.index, self.cents_rate, self.as_of, self.cutoff
         for inv in invoices:
-            if inv.state != "posted":
+            if inv.state != "posted" or cutoff and (inv.invoice_date or inv.due_date) > cutoff:
                 continue
             i = index[inv.customer_id]
             residual = int((inv.amount_residual * rates[inv.currency]).to_integral_value(ROUND_HALF_UP))
@@ -130,9 +140,10 @@ class Ledger:
         return partial
 
     def fold_orders(self, orders) -> dict:
-        partial, index, rates = {}, self.index, self.cents_rate
+        partial, index, rates, cutoff = {}, self.index, self.cents_rate, self.cutoff
         for order in orders:
-            if order.state not in ("quotation", "confirmed"):
+            if order.state not in ("quotation", "confirmed") or cutoff and order.date_order and \
+                    order.date_order > cutoff:
                 continue
             i = index[order.customer_id]
             totals = partial.get(i) or partial.setdefault(i, Totals())
@@ -184,6 +195,7 @@ def customer_facts(header, customer, as_of, rates, open_receivables, overdue_amo
         "payment_term_days": payment_term_days,
         "cover_status": cover_status,
         "cover_request_pending": bool(customer.insurer_cover and customer.insurer_cover.request_pending),
+        "country": customer.country,
         "country_risk": header.country_risk.get(customer.country) if customer.country else None,
         "on_hold": customer.on_hold,
         "max_credit_period_days": pt.max_credit_period_days if pt else None,

@@ -14,7 +14,7 @@ from mappings.errors import PolicyError, validation_problems
 from mappings.yamlsrc import YamlSourceError, load_yaml
 
 from . import expr
-from .facts import COVER_STATUS_FACT, FACTS
+from .facts import FACTS, VOCABULARIES
 
 ACTIONS = ("hold", "flag", "notify", "request_limit", "release")
 BUILTIN_DIR = Path(__file__).parent / "policies"
@@ -224,10 +224,15 @@ class _Checker:
     def _expression(self, path, text, types, want, where):
         try:
             tree = expr.parse(text)
-            got = expr.check(tree, types, COVER_STATUS_FACT)
         except expr.ExprError as exc:
             self.problem(path, f"{where}: {exc.message}\n    {text}\n    {' ' * exc.pos}^")
             return None
+        problems = expr.check_all(tree, types, VOCABULARIES)
+        for exc in problems:
+            self.problem(path, f"{where}: {exc.message}\n    {text}\n    {' ' * exc.pos}^")
+        if problems:
+            return None
+        got = expr.check(tree, types, VOCABULARIES)
         if got != want:
             self.problem(path, f"{where}: {text!r} is a {got}, expected a {'condition' if want == 'bool' else want}")
             return None

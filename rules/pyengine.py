@@ -45,7 +45,11 @@ def compile_condition(node, params: dict):
         return compare
     if isinstance(node, expr.InList):
         operand, values, negated = compile_condition(node.operand, params), frozenset(node.values), node.negated
-        return lambda v: (operand(v) in values) != negated
+
+        def in_list(v):
+            a = operand(v)
+            return a is not None and (a in values) != negated
+        return in_list
     if isinstance(node, expr.And):
         items = [compile_condition(i, params) for i in node.items]
         return lambda v: all(item(v) for item in items)

@@ -69,6 +69,9 @@ def test_a_condition_that_can_never_hold_is_left_out_of_the_ruleset():
 
 # --- the two engines agree ---------------------------------------------------------------------
 
+COUNTRIES = ("DE", "TR", "US")
+
+
 def number_exprs():
     leaf = st.one_of(st.sampled_from(NUMBER_FACTS).map(expr.Name),
                      st.sampled_from(["p_ratio", "p_days", "p_big"]).map(expr.Name),
@@ -85,6 +88,10 @@ def conditions():
                   st.booleans()),
         st.builds(expr.Compare, st.sampled_from(["==", "!="]), st.just(expr.Name("cover_status")),
                   st.sampled_from(COVER_STATUS_FACT).map(expr.Str)),
+        st.builds(expr.InList, st.just(expr.Name("country")),
+                  st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=3, unique=True).map(tuple), st.booleans()),
+        st.builds(expr.Compare, st.sampled_from(["==", "!="]), st.just(expr.Name("country")),
+                  st.sampled_from(COUNTRIES).map(expr.Str)),
         st.sampled_from(BOOL_FACTS).map(expr.Name),
         st.builds(expr.Compare, st.sampled_from(["==", "!="]), st.sampled_from(BOOL_FACTS).map(expr.Name),
                   st.booleans().map(expr.Bool)),
@@ -104,8 +111,10 @@ def views():
             return (st.none() | base) if spec.nullable else base
         if spec.type == "bool":
             return st.booleans()
-        if spec.type == "status":
+        if name == "cover_status":
             return st.sampled_from(COVER_STATUS_FACT)
+        if name == "country":
+            return st.none() | st.sampled_from(COUNTRIES)
         return st.none()
     return st.fixed_dictionaries({name: value(name) for name in FACTS})
 

@@ -99,3 +99,17 @@ def test_policy_terms_facts_are_absent_without_policy_terms():
     with_terms = facts(invoices=[invoice(1, due="2026-10-27")], policy_terms=POLICY_TERMS)
     assert with_terms["discretionary_limit"] == Decimal("10000.00")
     assert with_terms["overdue_declare_by"] == dt.date(2026, 12, 26)
+
+
+def test_as_of_an_earlier_date_leaves_out_documents_dated_after_it():
+    doc = make_snapshot([{"id": "c1", "name": "A"}],
+                        [invoice(1, residual="100", due="2026-10-01", invoice_date="2026-09-01"),
+                         invoice(2, residual="700", due="2026-12-20", invoice_date="2026-11-20")],
+                        [order(1, to_invoice="50", date_order="2026-09-15"),
+                         order(2, to_invoice="900", date_order="2026-11-25")])
+    snapshot = Snapshot.model_validate(doc)
+    [then] = compute_facts(snapshot, dt.date(2026, 10, 31))
+    assert (then["open_receivables"], then["orders_to_invoice"], then["max_days_overdue"]) == (
+        Decimal("100.00"), Decimal("50.00"), 30)
+    [now] = compute_facts(snapshot)
+    assert (now["open_receivables"], now["orders_to_invoice"]) == (Decimal("800.00"), Decimal("950.00"))

@@ -1,11 +1,12 @@
 """Policy files: every problem found at load, with file, line and a suggestion; never half-loaded."""
+import json
 import textwrap
 
 import pytest
 
 from mappings.errors import PolicyError
 from rules.policy import DEFAULT_POLICY, check_policy, load_policy
-from tests.conftest import run_cli
+from tests.conftest import invoice, make_snapshot, run_cli
 
 
 def write_policy(tmp_path, body, name="policy.yaml"):
@@ -141,3 +142,40 @@ def test_a_money_default_shows_with_cents_like_any_amount(tmp_path):
     result, = evaluate(policy, snapshot, make_engine("durable", policy)[0])
     doc = customer_json(result)
     assert doc["facts"]["discretionary_limit"] == "5000.00" and doc["status"] == "flag"
+
+
+def test_policy_check_reports_every_problem_of_one_condition(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("policy: p\nversion: 1\nrules:\n  - id: a.b\n    when: exposre > 1 and credt_limit > 2\n"
+                    "    then: {flag: x}\n")
+    proc = run_cli("policy", "check", path)
+    assert proc.returncode == 2
+    assert "unknown name 'exposre'" in proc.stderr and "unknown name 'credt_limit'" in proc.stderr
+    assert "2 problems" in proc.stderr
+
+
+@pytest.mark.parametrize("condition, message", [
+    ("exposure in [1, 2]", "'in [...]' lists texts in quotes"),
+    ("exposure > 1e400", "write numbers in full, without an exponent"),
+    ("country == 'Turkey'", "'Turkey' is not a country code (e.g. 'TR')"),
+])
+def test_conditions_a_credit_manager_might_write_get_a_plain_message(tmp_path, condition, message):
+    path = tmp_path / "p.yaml"
+    path.write_text(f"policy: p\nversion: 1\nrules:\n  - id: a.b\n    when: \"{condition}\"\n    then: {{flag: x}}\n")
+    proc = run_cli("policy", "check", path)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
+def test_a_stricter_limit_for_one_country(write_json, tmp_path):
+    policy = tmp_path / "turkey.yaml"
+    policy.write_text("policy: turkey\nversion: 1\nrules:\n  - id: country.tr_limit\n"
+                      "    when: country == 'TR' and exposure > 0.5 * credit_limit\n"
+                      "    then: {hold: \"Turkey: exposure {exposure} above half the limit\"}\n")
+    customers = [{"id": "1", "name": "Ege", "country": "TR", "credit_limit": "1000"},
+                 {"id": "2", "name": "Berlin", "country": "DE", "credit_limit": "1000"},
+                 {"id": "3", "name": "Nowhere", "credit_limit": "1000"}]
+    invoices = [invoice(i, str(i), "600", "2026-11-30") for i in (1, 2, 3)]
+    for engine in ("python", "durable"):
+        out = json.loads(run_cli("evaluate", "--snapshot", write_json(make_snapshot(customers, invoices)), "--policy",
+                                 policy, "--format", "json", "--engine", engine, check=0).stdout)
+        assert [c["status"] for c in out["customers"]] == ["hold", "ok", "ok"]
