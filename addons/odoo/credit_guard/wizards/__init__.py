@@ -1,0 +1,2 @@
+from . import credit_guard_override_wizard
+from . import credit_guard_manual_hold_wizard
