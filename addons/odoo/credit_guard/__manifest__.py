@@ -6,7 +6,6 @@
     "an audited override, written by the Credit Guard rules engine",
     "version": "18.0.1.0.0",
     "category": "Sales/Sales",
-    "website": "https://github.com/credit-guard/credit-guard",
     "author": "Credit Guard contributors",
     "license": "LGPL-3",
     "depends": ["sale_management", "account", "mail"],
@@ -20,6 +19,4 @@
         "views/sale_order_views.xml",
         "views/credit_guard_menus.xml",
     ],
-    "installable": True,
-    "application": False,
 }

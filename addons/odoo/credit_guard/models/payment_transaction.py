@@ -4,7 +4,7 @@
 
 from markupsafe import Markup
 
-from odoo import _, models
+from odoo import models
 
 
 class PaymentTransaction(models.Model):
@@ -26,7 +26,7 @@ class PaymentTransaction(models.Model):
             partner = order._credit_guard_held_partner()
             order.message_post(
                 body=Markup("<p>%s</p>")
-                % _(
+                % self.env._(
                     "Payment %(reference)s received, but the order was not confirmed: "
                     "the customer %(customer)s is on credit hold (%(reason)s).",
                     reference=tx.reference,

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Hold, flag and insurer-cover fields of a commercial partner, and who may write them."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 HOLD_ORIGINS = [("credit_guard", "Credit Guard"), ("manual", "Manual")]
@@ -115,18 +115,20 @@ class ResPartner(models.Model):
         for partner in self:
             if partner.credit_guard_hold:
                 lines.append(
-                    _(
+                    self.env._(
                         "%(customer)s is on credit hold: %(reason)s",
                         customer=partner.display_name,
-                        reason=partner.credit_guard_hold_reason or _("(no reason given)"),
+                        reason=partner.credit_guard_hold_reason
+                        or self.env._("(no reason given)"),
                     )
                 )
             if partner.credit_guard_flag:
                 lines.append(
-                    _(
+                    self.env._(
                         "%(customer)s is flagged: %(reason)s",
                         customer=partner.display_name,
-                        reason=partner.credit_guard_flag_reason or _("(no reason given)"),
+                        reason=partner.credit_guard_flag_reason
+                        or self.env._("(no reason given)"),
                     )
                 )
         return "\n".join(lines) or False
@@ -161,7 +163,7 @@ class ResPartner(models.Model):
         ):
             return
         raise AccessError(
-            _(
+            self.env._(
                 "You may not change the Credit Guard fields %(fields)s of customers: "
                 "only the group '%(group)s' (and administrators) may; a credit manager "
                 "may only place or lift a manual hold.",
@@ -203,7 +205,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Place manual hold"),
+            "name": self.env._("Place manual hold"),
             "res_model": "credit.guard.manual.hold.wizard",
             "view_mode": "form",
             "target": "new",
@@ -218,7 +220,7 @@ class ResPartner(models.Model):
         )
         if held:
             raise UserError(
-                _(
+                self.env._(
                     "%(customer)s is already on a Credit Guard hold.",
                     customer=held[0].display_name,
                 )
@@ -242,7 +244,7 @@ class ResPartner(models.Model):
         )
         if not_manual:
             raise UserError(
-                _(
+                self.env._(
                     "%(customer)s is held by Credit Guard, not manually: "
                     "Credit Guard lifts that hold when its rules no longer hold.",
                     customer=not_manual[0].display_name,

@@ -4,7 +4,7 @@
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 OVERRIDE_GROUP = "credit_guard.group_credit_override"
@@ -79,9 +79,9 @@ class SaleOrder(models.Model):
         if not message:
             return None
         title = (
-            _("Customer on credit hold")
+            self.env._("Customer on credit hold")
             if partner.credit_guard_hold
-            else _("Customer flagged by Credit Guard")
+            else self.env._("Customer flagged by Credit Guard")
         )
         return {"warning": {"title": title, "message": message}}
 
@@ -121,21 +121,24 @@ class SaleOrder(models.Model):
             partner = order._credit_guard_held_partner()
             if partner:
                 raise UserError(
-                    _(
+                    self.env._(
                         "The order %(order)s cannot be confirmed: the customer "
                         "%(customer)s is on credit hold. Reason: %(reason)s\n"
                         "A user of the group 'Credit override' may confirm it "
                         "with the 'Override credit hold' button and a reason.",
                         order=order.name,
                         customer=partner.display_name,
-                        reason=partner.credit_guard_hold_reason or _("(none given)"),
+                        reason=partner.credit_guard_hold_reason
+                        or self.env._("(none given)"),
                     )
                 )
 
     def _credit_guard_check_protected_write(self, vals):
         if OVERRIDE_FIELDS.intersection(vals) and not self.env.su:
             raise AccessError(
-                _("The credit override is recorded only by the override action.")
+                self.env._(
+                    "The credit override is recorded only by the override action."
+                )
             )
 
     def action_draft(self):
@@ -150,7 +153,7 @@ class SaleOrder(models.Model):
         self._credit_guard_check_override_group()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Override credit hold"),
+            "name": self.env._("Override credit hold"),
             "res_model": "credit.guard.override.wizard",
             "view_mode": "form",
             "target": "new",
@@ -160,7 +163,7 @@ class SaleOrder(models.Model):
     def _credit_guard_check_override_group(self):
         if not self.env.user.has_group(OVERRIDE_GROUP):
             raise AccessError(
-                _(
+                self.env._(
                     "Only members of the group '%(group)s' may override a credit hold.",
                     group=self.env.ref(OVERRIDE_GROUP).name,
                 )
@@ -170,7 +173,7 @@ class SaleOrder(models.Model):
         """Record the override and its reason in the chatter, then confirm."""
         self._credit_guard_check_override_group()
         if not (reason or "").strip():
-            raise UserError(_("A credit override needs a reason."))
+            raise UserError(self.env._("A credit override needs a reason."))
         for order in self:
             partner = order._credit_guard_held_partner()
             if not partner:
@@ -186,13 +189,13 @@ class SaleOrder(models.Model):
                 body=Markup(
                     "<p><b>%s</b></p><p>%s</p><p>%s</p>"
                 ) % (
-                    _("Credit hold overridden"),
-                    _(
+                    self.env._("Credit hold overridden"),
+                    self.env._(
                         "Customer %(customer)s is on credit hold: %(hold)s",
                         customer=partner.display_name,
                         hold=partner.credit_guard_hold_reason or "",
                     ),
-                    _("Override reason: %(reason)s", reason=reason),
+                    self.env._("Override reason: %(reason)s", reason=reason),
                 ),
                 subtype_xmlid="credit_guard.mt_credit_guard_override",
             )
