@@ -145,7 +145,28 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._check_credit_guard_write(vals)
-        return super().write(vals)
+        if not {"parent_id", "is_company"}.intersection(vals):
+            return super().write(vals)
+        held_before = self.filtered(lambda p: p.commercial_partner_id.credit_guard_hold)
+        res = super().write(vals)
+        held_before._check_credit_guard_still_held()
+        return res
+
+    def _check_credit_guard_still_held(self):
+        """Moving or merging a held customer into another company must not lift its hold."""
+        if self._credit_guard_is_connector():
+            return
+        released = self.filtered(lambda p: not p.commercial_partner_id.credit_guard_hold)
+        if released:
+            raise AccessError(
+                self.env._(
+                    "%(partner)s belongs to a customer on credit hold; moving or merging "
+                    "it into another company would lift the hold. Only the group "
+                    "'%(group)s' (and administrators) may.",
+                    partner=released[0].display_name,
+                    group=self.env.ref(CONNECTOR_GROUP).name,
+                )
+            )
 
     def _check_credit_guard_write(self, vals):
         touched = CREDIT_GUARD_FIELDS.intersection(vals)

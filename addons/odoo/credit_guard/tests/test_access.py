@@ -105,3 +105,23 @@ class TestAccess(CreditGuardCase):
         self.good.with_user(self.credit_manager).credit_guard_place_manual_hold("Lawsuit")
         self.good.with_user(self.connector).write({"credit_guard_flag": True})
         self.assertEqual(self.good.credit_guard_hold_origin, "manual")
+
+    def test_salesman_cannot_move_a_held_customer_under_another_company(self):
+        with self.assertRaises(AccessError):
+            self.held.with_user(self.salesman).write(
+                {"is_company": False, "parent_id": self.good.id}
+            )
+        with self.assertRaises(AccessError):
+            self.held_contact.with_user(self.salesman).write({"parent_id": self.good.id})
+        self.assertEqual(self.held_contact.commercial_partner_id, self.held)
+
+    def test_salesman_moves_contacts_between_good_customers(self):
+        contact = self.env["res.partner"].create({"name": "Ben", "parent_id": self.good.id})
+        contact.with_user(self.salesman).write({"parent_id": self.flagged.id})
+        self.assertEqual(contact.commercial_partner_id, self.flagged)
+
+    def test_salesman_cannot_merge_a_held_customer_into_a_good_one(self):
+        merge = self.env["base.partner.merge.automatic.wizard"].with_user(self.salesman)
+        with self.assertRaises(AccessError):
+            merge._merge((self.held | self.good).ids, self.good)
+        self.assertTrue(self.held.exists())
