@@ -1,0 +1,6 @@
+from . import test_confirm_refusal
+from . import test_override
+from . import test_order_entry
+from . import test_access
+from . import test_payment
+from . import test_portal
