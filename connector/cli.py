@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import signal
 import sys
 import time
 
@@ -15,6 +16,7 @@ from rules.policy import check_policy, load_policy
 
 from . import batch, cycle, cycle_view, report
 from .config import load_config
+from .insurer.simulator import Simulator, load_scenario
 from .store import Store
 from .sync import build_snapshot
 
@@ -82,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the snapshot")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="the snapshot's date (default: today)")
     p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser("insurer-sim", help="run the simulated credit insurer on 127.0.0.1 (for tests and demos)")
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks a free one)")
+    p.add_argument("--scenario", required=True, metavar="FILE", help="scenario file (examples/insurer/scenario.yaml)")
+    p.add_argument("--state", metavar="FILE", help="file keeping the simulator's requests across restarts")
+    p.set_defaults(func=cmd_insurer_sim)
     return parser
 
 
@@ -232,6 +240,29 @@ def cmd_snapshot(args) -> int:
     print(f"{args.output}: snapshot as of {snapshot.as_of.isoformat()} with {len(snapshot.customers)} customers, "
           f"{len(snapshot.invoices)} invoices, {len(snapshot.orders)} orders")
     return 0
+
+
+def cmd_insurer_sim(args) -> int:
+    simulator = Simulator(load_scenario(args.scenario), state_path=args.state, port=args.port)
+    try:
+        server = simulator.start().server
+    except OSError as exc:
+        raise BadInput(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", where="--port") from None
+    print(f"insurer simulator on {server.url} (scenario {args.scenario}, clock {simulator.now().isoformat()}); "
+          "Ctrl-C stops it", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)          # `kill` stops it like Ctrl-C: the state file is kept
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print(f"{_now()} stopped", file=sys.stderr)
+    finally:
+        simulator.stop()
+    return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def main(argv=None) -> int:
