@@ -57,7 +57,7 @@ class CoverDecision(BaseModel):
     """
     model_config = _MODEL
     decision_id: RecordId
-    buyer_id: RecordId                              # the insurer's buyer id
+    buyer_id: Optional[RecordId] = None             # the insurer's buyer id; None when the answer lacks it
     request_id: Optional[RecordId] = None
     status: DecisionStatus
     raw_status: Optional[str] = None                # the insurer's own code, always kept
@@ -75,8 +75,8 @@ class CoverDecision(BaseModel):
 
     @property
     def needs_review(self) -> bool:
-        """True when a person must read the raw answer: an unknown code or a missing amount or currency."""
-        return self.status == UNKNOWN or self.amount is None or self.currency is None
+        """True when a person must read the raw answer: an unknown code, or no buyer, amount or currency."""
+        return self.status == UNKNOWN or None in (self.buyer_id, self.amount, self.currency)
 
     def cover(self) -> "Cover | None":
         """The cover this decision puts in force; None when it cannot be read (see `needs_review`)."""

@@ -236,11 +236,15 @@ def decision_of(item: dict, request_id: Optional[str] = None) -> CoverDecision:
     ends = [d for d in (_date(x.get("endDate")) for x in limits) if d]
     job = item.get("jobId")
     reasons = item.get("statusReasons")
+    status = map_code(COVER_CODES, raw_status)
+    if status == UNKNOWN:
+        log.warning("insurer decision %s on buyer %s: unknown status code %r, kept raw for a person",
+                    item.get("decisionId"), item.get("companyId"), raw_status)
     return CoverDecision(
         decision_id=_str(item.get("decisionId")) or f"{item.get('coverId')}@{item.get('decisionDate')}",
-        buyer_id=_str(item.get("companyId")) or "?",
+        buyer_id=_str(item.get("companyId")),
         request_id=request_id or (None if job is None else str(job)),
-        status=map_code(COVER_CODES, raw_status), raw_status=None if raw_status is None else str(raw_status),
+        status=status, raw_status=None if raw_status is None else str(raw_status),
         amount=amount, currency=currencies.pop() if len(currencies) == 1 else _currency(item.get("currencyCode")),
         decided_at=_time(item.get("decisionDate")),
         effective_date=_date(item.get("effectiveDate")) or (min(starts) if starts else None),

@@ -48,6 +48,7 @@ class Engine:
         self._faults: list[list] = [[fault, fault.times] for fault in scenario.faults]
         self._calls: list[float] = []                       # real times of recent calls, for the rate limit
         self._booted = time.monotonic()
+        self._at: Optional[dt.datetime] = None              # the time a decision or event is being made at
         self.state = self._load() or self._fresh()
         self.grades = {b.id: b.grade for b in scenario.buyers}
         self.grades.update({k: v["grade"] for k, v in self.state["grades"].items()})

@@ -33,7 +33,6 @@ unanswered, nothing done), drop_after (does the work, then closes unanswered), m
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
@@ -97,7 +96,7 @@ class Fault(BaseModel):
     model_config = _STRICT
     on: str = "*"                               # "METHOD /path-prefix", "/path-prefix" or "*"
     kind: Literal["status", "slow", "drop", "drop_after", "malformed"]
-    status: Optional[Annotated[int, Field(ge=400, le=599)]] = None
+    status: Optional[Annotated[int, Field(ge=200, le=599)]] = None     # 200 with `body`: an odd answer
     retry_after: Optional[Annotated[float, Field(ge=0)]] = None
     body: Optional[str] = None
     seconds: Annotated[float, Field(ge=0, le=60)] = 0.0

@@ -85,6 +85,13 @@ class _Handler(BaseHTTPRequestHandler):
     # -- dispatch --------------------------------------------------------------------------------
 
     def _handle(self, method):
+        try:
+            self._dispatch(method)
+        except (BrokenPipeError, ConnectionResetError):
+            log.debug("simulator: the client went away before the answer (%s %s)", method, self.path)
+            self.close_connection = True
+
+    def _dispatch(self, method):
         path = self.path.split("?", 1)[0]
         engine = self.server.engine
         length = int(self.headers.get("Content-Length") or 0)
