@@ -1,7 +1,8 @@
 """HTTP to an insurer: timeouts, bounded retries with backoff and jitter, Retry-After, bearer tokens, no secrets out.
 
     5xx, timeouts, dropped connections, 2xx answers that are not JSON -> retried with backoff and jitter, at
-        most `attempts` tries within `total_seconds`; then TransientError. A retry re-sends the same
+        most `attempts` tries, and no new try once tries plus waits would pass `total_seconds`; then
+        TransientError. A retry re-sends the same
         Idempotency-Key, so a request the insurer did receive is answered from its record, never filed twice.
     429 -> waits `Retry-After` seconds when that is at most `max_retry_after`, else TransientError at once.
     401 on a call -> the token expired (tokens cannot be renewed): exactly one new token, the call repeated once;
@@ -37,7 +38,7 @@ class RetryPolicy:
     attempts: int = 4               # tries per call, the first included
     backoff: float = 0.5            # seconds before the 2nd try; doubles each try, with jitter
     backoff_max: float = 8.0
-    total_seconds: float = 30.0     # no new try once this much time went into waiting
+    total_seconds: float = 90.0     # no new try once tries and waits would take longer than this
     max_retry_after: float = 60.0   # a longer Retry-After is not waited for: TransientError at once
 
 
@@ -112,23 +113,25 @@ class Transport:
     # -- one call, retried ---------------------------------------------------------------------
 
     def _with_retries(self, method, path, body, params, key, token) -> Answer:
-        waited, tries = 0.0, 0
+        spent, tries = 0.0, 0                   # seconds waited between tries plus seconds spent on tries
         while True:
             tries += 1
+            started = time.monotonic()
             try:
                 return self._once(method, path, body, params, key, token)
             except _Retry as retry:
+                spent += time.monotonic() - started
                 wait = retry.wait if retry.wait is not None else self._backoff(tries)
                 if retry.wait is not None and retry.wait > self.retry.max_retry_after:
                     raise TransientError(f"{self.name} is busy on {method} {path} and asks to wait "
                                          f"{retry.wait:g} s (more than {self.retry.max_retry_after:g} s)") from None
-                if tries >= self.retry.attempts or waited + wait > self.retry.total_seconds:
+                if tries >= self.retry.attempts or spent + wait > self.retry.total_seconds:
                     raise TransientError(f"{self.name} failed on {method} {path} after {tries} tries: "
                                          f"{retry.reason}") from None
                 log.info("%s: %s on %s %s, try %d in %.2f s", self.name, retry.reason, method, path,
                          tries + 1, wait)
                 self.sleep(wait)
-                waited += wait
+                spent += wait
 
     def _backoff(self, tries) -> float:
         ceiling = min(self.retry.backoff_max, self.retry.backoff * 2 ** (tries - 1))

@@ -165,3 +165,21 @@ def test_secrets_never_reach_logs_errors_reprs_or_stored_answers(client, sim, ma
     for text in texts:
         assert API_KEY not in text and token not in text
     assert "Bearer" not in caplog.text
+
+
+def test_a_timeout_counts_against_the_total_time_budget(sim, make_client, waits):
+    client = make_client(sim, timeout=0.2, retry=RetryPolicy(attempts=10, backoff=0.05, total_seconds=0.3))
+    sim.add_faults([Fault(on=COVERS, kind="slow", seconds=0.4, times=10)])
+    with pytest.raises(TransientError) as caught:
+        ask(client)
+    assert "no answer within 0.2 s" in str(caught.value) and len(waits) <= 1
+
+
+def test_the_simulators_own_rate_limit_answers_429_with_retry_after(start_sim, make_client, waits):
+    sim = start_sim(rate_limit={"requests": 4, "per_seconds": 60})
+    client = make_client(sim, retry=RetryPolicy(attempts=3, max_retry_after=120, total_seconds=1000))
+    ask(client)                                         # token, request, job, cover: the 4 calls allowed
+    with pytest.raises(TransientError) as caught:
+        client.buyer_grade("100001")
+    assert "rate limited (HTTP 429)" in str(caught.value)
+    assert len(waits) == 2 and all(50 <= wait <= 60 for wait in waits)
