@@ -1,6 +1,7 @@
 """The simulator as its users meet it: restarts keep its state, the command line, control over HTTP, bad scenarios."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -12,7 +13,8 @@ import pytest
 import requests
 
 from connector.insurer import RequestAlreadyOpen
-from connector.insurer.simulator import load_scenario
+from connector.insurer.simulator import load_scenario, parse_scenario
+from connector.insurer.simulator.engine import Engine
 from connector.insurer.simulator.server import SimulatorServer
 from mappings.errors import BadInput
 
@@ -103,3 +105,12 @@ def test_the_simulator_listens_on_loopback_only(sim):
     with pytest.raises(BadInput) as caught:
         SimulatorServer(sim.engine, 0, host="0.0.0.0")
     assert "loopback only" in str(caught.value)
+
+
+def test_a_running_clock_follows_the_real_time_across_restarts(tmp_path):
+    running = parse_scenario(scenario(clock={"frozen": False}))
+    engine = Engine(running, tmp_path / "state.json")
+    engine.advance(days=1)
+    restarted = Engine(running, tmp_path / "state.json")
+    expected = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    assert abs((restarted.now() - expected).total_seconds()) < 5

@@ -47,7 +47,6 @@ class Engine:
         self.lock = threading.RLock()
         self._faults: list[list] = [[fault, fault.times] for fault in scenario.faults]
         self._calls: list[float] = []                       # real times of recent calls, for the rate limit
-        self._booted = time.monotonic()
         self._at: Optional[dt.datetime] = None              # the time a decision or event is being made at
         self.state = self._load() or self._fresh()
         self.grades = {b.id: b.grade for b in scenario.buyers}
@@ -57,8 +56,10 @@ class Engine:
     # -- state file ------------------------------------------------------------------------------
 
     def _fresh(self) -> dict:
-        start = self.scenario.clock.start or dt.datetime.now(UTC)
-        return {"format": "creditguard-insurer-sim-state/1", "start": _iso(start), "offset_seconds": 0.0,
+        wall = dt.datetime.now(UTC)
+        start = self.scenario.clock.start or wall
+        return {"format": "creditguard-insurer-sim-state/1", "start": _iso(start), "wall_origin": _iso(wall),
+                "offset_seconds": 0.0,
                 "seq": 0, "tokens": {}, "jobs": {}, "decisions": [], "covers": {}, "idempotency": {},
                 "grades": {}, "events_done": [], "stats": {"tokens_issued": 0, "cover_requests": 0}}
 
@@ -88,8 +89,10 @@ class Engine:
     # -- clock -----------------------------------------------------------------------------------
 
     def now(self) -> dt.datetime:
+        """start + advances; a clock that is not frozen also runs with the real time since the first start."""
         with self.lock:
-            running = 0.0 if self.scenario.clock.frozen else time.monotonic() - self._booted
+            running = 0.0 if self.scenario.clock.frozen else \
+                (dt.datetime.now(UTC) - _time(self.state["wall_origin"])).total_seconds()
             return _time(self.state["start"]) + dt.timedelta(seconds=float(self.state["offset_seconds"]) + running)
 
     def advance(self, seconds: float = 0, *, days: float = 0) -> dt.datetime:
