@@ -18,6 +18,7 @@ from rules.policy import check_policy, load_policy
 
 from . import batch, cycle, cycle_view, report, terminal
 from .config import load_config
+from .insurer.simulator import Simulator, load_scenario
 from .store import Store
 from .sync import build_snapshot
 
@@ -88,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "it to standard output")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="the snapshot's date (default: today)")
     p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser("insurer-sim", help="run the simulated credit insurer on 127.0.0.1 (for tests and demos)")
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks a free one)")
+    p.add_argument("--scenario", required=True, metavar="FILE", help="scenario file (examples/insurer/scenario.yaml)")
+    p.add_argument("--state", metavar="FILE", help="file keeping the simulator's requests across restarts")
+    p.set_defaults(func=cmd_insurer_sim)
     return parser
 
 
@@ -260,6 +267,22 @@ def cmd_snapshot(args) -> int:
           f"{terminal.count(len(snapshot.customers), 'customer')}, {terminal.count(len(snapshot.invoices), 'invoice')}, "
           f"{terminal.count(len(snapshot.orders), 'order')}")
     return 0
+
+
+def cmd_insurer_sim(args) -> int:
+    """Serve the simulated insurer until Ctrl-C or SIGTERM (main() turns either into its exit code)."""
+    simulator = Simulator(load_scenario(args.scenario), state_path=args.state, port=args.port)
+    try:
+        server = simulator.start().server
+    except OSError as exc:
+        raise BadInput(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", where="--port") from None
+    print(f"insurer simulator on {server.url} (scenario {args.scenario}, clock {simulator.now().isoformat()}); "
+          "Ctrl-C stops it", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        simulator.stop()               # the state file is kept
 
 
 def write_whole(path, text) -> None:
