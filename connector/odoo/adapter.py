@@ -39,7 +39,11 @@ def open_session(erp, streams) -> ErpSession:
 
 def _company(client, erp) -> int:
     """The config's company (`[erp] company`: an id or a name), else the user's current company."""
-    [user] = client.read("res.users", [client.user_id], ["company_id", "company_ids"])
+    [user] = client.read("res.users", [client.user_id], ["company_id", "company_ids", "email"])
+    if not user["email"]:
+        raise ConfigError(f"the Odoo user {erp.user!r} has no email address, and Odoo refuses notes without one",
+                          where=f"{erp.url}/{erp.database}",
+                          hint=f"give the user {erp.user!r} an email address (Settings > Users)")
     if not erp.company:
         return user["company_id"][0]
     wanted = str(erp.company)
