@@ -91,7 +91,7 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None) -> CycleRepor
             report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run, as_of=dt.date.today())
             changes, records = _read(store, session, report, full=full, progress=progress)
             _decide(config, policy, engine, records, report)
-            states = session.writer.hold_states(needs_state(report.results))
+            states = session.writer.hold_states(needs_state(report.results, session.writer.flagged()))
             plan = plan_writes(report.results, states, store.episodes(), today=report.as_of.isoformat(),
                                cycle=f"cycle-{uuid.uuid4().hex[:12]}")
             report.unchanged = plan.unchanged

@@ -169,6 +169,28 @@ def test_renaming_the_policy_or_bumping_its_version_posts_no_second_note(config,
     assert erp_state(admin, customers) == before
 
 
+def test_a_manual_hold_survives_a_cycle(config, customers, admin, connector):
+    admin.write('party.party', [customers['clean']], {'creditguard_hold': True,
+        'creditguard_hold_reason': 'Lawsuit pending'})
+    proc = creditguard('run', '--config', config, '--once')
+    assert proc.returncode == 0, proc.stderr
+    held = hold_fields(admin, customers['clean'])
+    assert held['creditguard_hold'] and held['creditguard_hold_reason'] == 'Lawsuit pending'
+    assert 'release' not in proc.stdout.split('writes:')[1]
+
+
+def test_flags_show_in_tryton_and_clear_when_the_reason_is_gone(config, customers, admin, books, today):
+    late = books.create_customer('Late Payer Ltd', credit_limit=100000)
+    invoice = books.create_invoice(late, 300, today - dt.timedelta(days=75))       # 45 days overdue: flagged
+    assert creditguard('run', '--config', config, '--once').returncode == 0
+    row, = admin.read('party.party', [late], ['creditguard_flag', 'creditguard_flag_reason'])
+    assert row['creditguard_flag'] and '45 days past due' in row['creditguard_flag_reason']
+    books.pay_invoice(invoice)
+    assert creditguard('run', '--config', config, '--once').returncode == 0
+    row, = admin.read('party.party', [late], ['creditguard_flag', 'creditguard_flag_reason'])
+    assert not row['creditguard_flag'] and not row['creditguard_flag_reason']
+
+
 def test_dry_run_shows_the_plan_and_writes_nothing(config, customers, admin):
     before = erp_state(admin, customers)
 
