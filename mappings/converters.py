@@ -147,14 +147,16 @@ def first_country(address_ids, ctx):
 def insurer_cover(amount, status, valid_until, request_pending, ctx):
     """The add-on's cover fields as an InsurerCover (company currency); a request without a cover yet is a
     cover of 0 with status pending, so the request is not repeated."""
+    return _cover(amount, None, status, valid_until, request_pending, ctx)
+
+
+def _cover(amount, currency, status, valid_until, request_pending, ctx):
+    """An InsurerCover record, in `currency` or the company's; None when there is neither cover nor request."""
     request_pending = bool(request_pending)
     if not status and not request_pending:
         return None
-    currency = ctx.company.get("currency")
-    if currency is None:
-        raise MappingError("insurer cover needs the company's currency (the `company` stream)", where=ctx.where)
-    return {"amount": Decimal(str(amount or 0)), "currency": currency, "status": status or "pending",
-            "valid_until": valid_until, "request_pending": request_pending}
+    return {"amount": Decimal(str(amount or 0)), "currency": currency or company_currency(None, ctx),
+            "status": status or "pending", "valid_until": valid_until, "request_pending": request_pending}
 
 
 _INVOICE_STATES = {"draft": "draft", "validated": "draft", "posted": "posted", "paid": "posted",
@@ -328,13 +330,8 @@ def preview_days(preview, example_date, ctx):
 @converter
 def insurer_cover_with_currency(amount, currency_id, status, valid_until, request_pending, ctx):
     """The add-on's cover fields as an InsurerCover, in the cover's own currency (company currency if unset)."""
-    request_pending = bool(request_pending)
-    if not status and not request_pending:
-        return None
-    currency = ctx.lookup("currencies", _first_id(currency_id), "currency")["code"] if currency_id else \
-        company_currency(None, ctx)
-    return {"amount": Decimal(str(amount or 0)), "currency": currency, "status": status or "pending",
-            "valid_until": valid_until, "request_pending": request_pending}
+    currency = ctx.lookup("currencies", currency_id, "currency")["code"] if currency_id else None
+    return _cover(amount, currency, status, valid_until, request_pending, ctx)
 
 
 def _first_id(value):
