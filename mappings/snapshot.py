@@ -16,7 +16,8 @@ from typing import Iterator
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import SnapshotError
-from .models import SNAPSHOT_FORMAT, Customer, Invoice, SaleOrder, Snapshot, SnapshotHeader
+from .history import check_header, check_history
+from .models import SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_HISTORY, Customer, Invoice, SaleOrder, Snapshot, SnapshotHeader
 
 CHUNK_BYTES = 4 << 20
 RECORD_LISTS = {"customers": Customer, "invoices": Invoice, "orders": SaleOrder}
@@ -54,6 +55,7 @@ class SnapshotSource:
         except (_Unscannable, ChunkUnreadable):
             self.read_whole()
         check_customers(self.header, self.customers, source)
+        check_header(self.header, source)
         self._customer_ids = {c.id for c in self.customers}
 
     def iter_invoices(self) -> Iterator[Invoice]:
@@ -78,6 +80,8 @@ class SnapshotSource:
             if doc.customer_id not in customer_ids or doc.currency not in currencies or (
                     kind == "invoices" and doc.due_date is None):
                 check_document(header, customer_ids, set(), kind, doc, self.source)   # says what is wrong
+            if kind == "invoices" and doc.payments is not None:
+                check_history(header, doc, self.source)
         return records
 
     def check_unique(self, kind, ids, seen: set) -> None:
@@ -182,6 +186,7 @@ def check_references(snapshot: Snapshot, source: str = "<snapshot>") -> None:
     """Every id unique, every document's customer known, every currency with a rate."""
     header = snapshot.header
     check_customers(header, snapshot.customers, source)
+    check_header(header, source)
     ids = {c.id for c in snapshot.customers}
     for kind in ("invoices", "orders"):
         seen: set = set()
@@ -214,6 +219,8 @@ def check_document(header, customer_ids, seen, kind, doc, source):
     if kind == "invoices" and doc.state == "posted" and doc.due_date is None and doc.invoice_date is None:
         raise SnapshotError("a posted invoice needs a due_date (or at least an invoice_date)",
                             where=f"{source}: invoices[id={doc.id}].due_date")
+    if kind == "invoices" and doc.payments is not None:
+        check_history(header, doc, source)
 
 
 def _missing_rate(source, where, currency, company_currency):
@@ -311,7 +318,8 @@ def _snapshot_error(exc: ValidationError, raw, source: str) -> SnapshotError:
         return SnapshotError(f"not valid JSON ({first['msg']})", where=source,
                              hint="check the file is a complete JSON document")
     if loc == ["format"]:
-        return SnapshotError(f"unknown format {first.get('input')!r}; expected {SNAPSHOT_FORMAT!r}",
+        return SnapshotError(f"unknown format {first.get('input')!r}; expected {SNAPSHOT_FORMAT!r} or "
+                             f"{SNAPSHOT_FORMAT_HISTORY!r}",
                              where=f"{source}: format")
     return _error(exc, first, _readable_path(loc, raw), source)
 
