@@ -1,4 +1,6 @@
 """Hand-computed books shared by the analytics tests (as_of 2026-11-26, EUR, USD at 0.5)."""
+import copy
+
 from tests.conftest import invoice, make_snapshot
 
 
@@ -48,7 +50,7 @@ ORDERS = [{"id": "o1", "customer_id": "c1", "state": "confirmed", "currency": "E
 
 
 def books_snapshot(**company) -> dict:
-    doc = make_snapshot(CUSTOMERS, INVOICES, ORDERS, country_risk={"DE": 0, "TR": 5},
+    doc = make_snapshot(copy.deepcopy(CUSTOMERS), copy.deepcopy(INVOICES), copy.deepcopy(ORDERS), country_risk={"DE": 0, "TR": 5},
                         policy_terms={"max_credit_period_days": 90, "max_extension_days": 60,
                                       "overdue_notification_days": 60, "discretionary_limit": "0",
                                       "insured_percent": 90})

@@ -74,6 +74,18 @@ def test_company_figures_add_the_customers_up(result):
     assert company["working_capital"]["wcr"] == Decimal("2050.00")   # 2550 + 500 - 1000
 
 
+def test_dso_trend_rebuilds_past_receivables_from_the_history(result):
+    trend = result["company"]["dso_trend"]
+    assert trend[0]["date"].isoformat() == "2026-11-26" and trend[0]["receivables"] == Decimal("2550.00")
+    # 2026-10-26: a2 2000, c3's 400 (no history: its residual), d1 300 - 200, e4 100 not yet paid
+    assert trend[1]["date"].isoformat() == "2026-10-26" and trend[1]["receivables"] == Decimal("2600.00")
+    # sales 2000 (Sep 26-Oct 26) + 1800 (Aug 26-Sep 26) + 0 over 30 + 31 + 31 days
+    assert trend[1]["dso"] == 62.9
+    assert trend[4]["receivables"] == Decimal("400.00") and trend[4]["dso"] == 91.0   # c3's June sale, 91 days
+    assert trend[6]["receivables"] == 0 and trend[6]["dso"] is None      # May-April-March: no sales at all
+    assert len(trend) == 12                     # 14 months in the 400-day look-back, 3 per point
+
+
 def test_concentration_and_exposure_by_country_grade(write_json):
     books = Books(load_snapshot(write_json(books_snapshot())))
     result = concentration(books, top=1)

@@ -75,6 +75,7 @@ class Books:
         self.bounds = months_back(self.as_of, lookback_days)
         self._desc = [-b for b in self.bounds]       # ascending, for bisect
         self.books = [Book(monthly_sales=[0] * (len(self.bounds) - 1)) for _ in source.customers]
+        self._receivable_steps = [0] * (len(self.bounds) + 1)   # see receivable_at()
         batch = []
         for invoice in source.iter_invoices():       # every record validated before anything is returned
             batch.append(invoice)
@@ -84,6 +85,20 @@ class Books:
         self._fold(batch)
         self.ledger.absorb(self.ledger.fold_orders(source.iter_orders()))
         self.facts = self.ledger.facts()
+
+    def receivable_at(self) -> list[int]:
+        """The company's receivables at each month bound (as_of first), from the history: an invoice
+        counts from its invoice date, less each payment from the payment's date; an invoice without
+        history counts its residual from its invoice date."""
+        result, running = [], 0
+        for step in reversed(self._receivable_steps[1:]):
+            running += step
+            result.append(running)
+        return result[::-1]
+
+    def _step(self, day: int, cents: int) -> None:
+        """`cents` counts at every month bound on or after `day`."""
+        self._receivable_steps[bisect.bisect_right(self._desc, -day)] += cents
 
     def company(self) -> Book:
         total = Book(monthly_sales=[0] * (len(self.bounds) - 1))
@@ -113,6 +128,14 @@ class Books:
                 k = bisect.bisect_left(self._desc, -issued) - 1
                 if 0 <= k < len(book.monthly_sales):
                     book.monthly_sales[k] += total
+            if issued is not None:
+                if inv.payments is None:
+                    self._step(issued, sign * residual)
+                else:
+                    self._step(issued, sign * int((inv.amount_total * rate).to_integral_value(ROUND_HALF_UP)))
+                    for p in inv.payments:
+                        self._step(p.date.toordinal(),
+                                   -sign * int((p.amount * rate).to_integral_value(ROUND_HALF_UP)))
             if sign < 0:
                 book.receivable -= abs(residual)
                 book.open_credits += abs(residual)

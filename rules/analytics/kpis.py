@@ -3,6 +3,7 @@
 Every formula is written out in the README ("Receivables analytics"). Amounts in cents in, Decimal out."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 
@@ -106,6 +107,20 @@ def wcr(books, receivable_cents: int) -> dict:
             "trade_payables": company.trade_payables}
 
 
+def dso_trend(books, months: int = 3) -> list[dict]:
+    """At each month bound back from as_of: receivables then / sales of the `months` months before it ×
+    the days of those months (None without positive sales), while the look-back has those months."""
+    bounds, sales = books.bounds, books.company().monthly_sales
+    receivable = books.receivable_at()
+    trend = []
+    for k in range(len(sales) - months + 1):
+        window = sum(sales[k:k + months])
+        days = bounds[k] - bounds[k + months]
+        trend.append({"date": dt.date.fromordinal(bounds[k]), "receivables": money(receivable[k]),
+                      "dso": round(receivable[k] * days / window, 1) if window > 0 else None})
+    return trend
+
+
 def kpis(books) -> dict:
     """The company's KPIs and each customer's, as plain values (Decimals for money)."""
     company = books.company()
@@ -114,7 +129,7 @@ def kpis(books) -> dict:
         "as_of": books.as_of, "currency": books.header.company.currency,
         "period_days": period, "lookback_days": books.lookback_days,
         "company": {**book_kpis(company, bounds, period), **concentration(books),
-                    "working_capital": wcr(books, company.receivable)},
+                    "working_capital": wcr(books, company.receivable), "dso_trend": dso_trend(books)},
         "customers": [{"customer_id": c.id, "name": c.name, **book_kpis(b, bounds, period)}
                       for c, b in zip(books.customers, books.books)],
     }
