@@ -114,3 +114,27 @@ def write_forecast(result: dict, out) -> None:
     out.write(f"\nlater than week {len(result['weeks'])}: {amount(result['later'])}\n"
               f"shown apart: disputed {amount(result['disputed_apart'])}, held customers "
               f"{amount(result['held_apart'])}\ncustomers with open invoices: {basis}\n")
+
+
+def write_backtest(result: dict, out) -> None:
+    dates = result["dates"]
+    out.write(f"Backtest from {result['from']} to {result['to']}, {len(dates)} replay dates ({result['currency']}; "
+              f"history as of {result['as_of'].isoformat()})\n\n")
+    policies = result["policies"]
+    names = [f"{p['policy']} v{p['version']}" for p in policies]
+    width = max(18, *(len(n) + 2 for n in names))
+    out.write(f"{'':<36}" + "".join(f"{n:>{width}}" for n in names) + "\n")
+    rows = [("customers held", lambda p: number(p["customers_held"])),
+            ("holds (spells)", lambda p: number(p["holds"])),
+            ("days held, total", lambda p: number(p["hold_days"])),
+            ("days held, average per hold", lambda p: number(p["avg_hold_days"])),
+            ("sales stopped (invoices)", lambda p: number(p["stopped_invoices"])),
+            ("sales stopped (amount)", lambda p: amount(p["stopped_amount"]))]
+    for name in ("paid on time", "paid late", "unpaid", "written off", "paid, date unknown"):
+        rows.append((f"  of which {name}", lambda p, n=name: f"{p['outcomes'][n]['invoices']} / "
+                     f"{amount(p['outcomes'][n]['amount'])}"))
+    rows += [("  days late, average of paid late", lambda p: number(p["avg_days_late_of_late"])),
+             ("losses avoided (unpaid + written off)", lambda p: amount(p["losses_avoided"])),
+             ("good sales blocked (paid on time)", lambda p: amount(p["good_sales_blocked"]))]
+    for label, cell in rows:
+        out.write(f"{label:<36}" + "".join(f"{cell(p):>{width}}" for p in policies) + "\n")

@@ -13,7 +13,7 @@ from rules.evaluate import ENGINES, evaluate_customer, make_engine
 from rules.facts import compute_facts
 from rules.policy import check_policy, load_policy
 
-from . import batch, cycle, cycle_view, report
+from . import analytics_cli, batch, cycle, cycle_view, report
 from .config import load_config
 from .store import Store
 from .sync import build_snapshot
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the snapshot")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="the snapshot's date (default: today)")
     p.set_defaults(func=cmd_snapshot)
+    analytics_cli.register(sub, _date)
     return parser
 
 

@@ -58,10 +58,10 @@ BAD = [
      "invoices[id=1].amount_residual: the history does not match the residual"),
     ("a date that is not one",
      paid(1, payments=[("2026-02-30", "100")]),
-     "invoices[id=1].payments.0.date"),
+     "invoices[id=1].payments[0].date: Input should be a valid date"),
     ("a negative payment",
      paid(1, payments=[("2026-10-20", "-100")]),
-     "invoices[id=1].payments.0.amount"),
+     "invoices[id=1].payments[0].amount: Input should be greater than 0"),
 ]
 
 
