@@ -89,10 +89,10 @@ def write_insured(result: dict, out) -> None:
     pct = result["insured_percent"]
     out.write(f"Insured receivables as of {result['as_of'].isoformat()} ({result['currency']}; indemnity at "
               f"{'the policy percentage ' + str(pct) + ' %' if pct is not None else '0: the snapshot has no policy_terms'})\n\n")
-    out.write(f"{'BUYER':<28} {'STATE':<12} {'OPEN':>14} {'COVER':>14} {'INSURED':>14} {'INDEMNITY':>14} "
+    out.write(f"{'BUYER':<28} {'STATE':<17} {'OPEN':>14} {'COVER':>14} {'INSURED':>14} {'INDEMNITY':>14} "
               f"{'UNINSURED':>14} {'NET RISK':>14}\n")
     for b in result["buyers"]:
-        out.write(f"{_label(b['customer_id'], b['name']):<28} {b['state']:<12} {amount(b['open_receivables']):>14} "
+        out.write(f"{_label(b['customer_id'], b['name']):<28} {b['state']:<17} {amount(b['open_receivables']):>14} "
                   f"{amount(b['cover']):>14} {amount(b['insured']):>14} {amount(b['indemnity']):>14} "
                   f"{amount(b['uninsured']):>14} {amount(b['net_risk']):>14}\n")
     t = result["totals"]

@@ -33,7 +33,7 @@ def test_disputed_receivables_are_not_insured_and_no_cover_comes_first(write_jso
     doc["invoices"].append(inv("f1", "c4", "80", "2026-11-01", "2026-12-01", []))
     report = insured_report(books_of(write_json, doc))
     assert [b["customer_id"] for b in report["buyers"]] == ["c4", "c1", "c3"]
-    assert report["buyers"][0]["state"] == "no cover" and report["buyers"][0]["uninsured"] == Decimal("80.00")
+    assert report["buyers"][0]["state"] == "no cover in force" and report["buyers"][0]["uninsured"] == Decimal("80.00")
     acme = report["buyers"][1]              # 2200 owed, 2000 disputed: only 200 insurable
     assert (acme["state"], acme["insured"], acme["uninsured"]) == \
         ("within cover", Decimal("200.00"), Decimal("2000.00"))

@@ -22,7 +22,7 @@ def insured_report(books) -> dict:
         disputed = money(book.disputed)
         insured = min(max(ZERO, owed - disputed), cover)      # disputed receivables are not insured
         indemnity = (insured * percent / 100).quantize(CENT, ROUND_HALF_UP) if percent is not None else ZERO
-        state = "no cover" if cover <= 0 else "above cover" if owed - disputed > cover else "within cover"
+        state = "no cover in force" if cover <= 0 else "above cover" if owed - disputed > cover else "within cover"
         buyers.append({"customer_id": customer.id, "name": customer.name, "cover_status": facts["cover_status"],
                        "open_receivables": owed, "disputed": disputed, "cover": cover, "insured": insured,
                        "indemnity": indemnity, "uninsured": owed - insured, "net_risk": owed - indemnity,
