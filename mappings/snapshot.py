@@ -24,7 +24,10 @@ RECORD_LISTS = {"customers": Customer, "invoices": Invoice, "orders": SaleOrder}
 _ADAPTERS = {name: TypeAdapter(list[model]) for name, model in RECORD_LISTS.items()}
 _WS = re.compile(rb"\s*")
 _KEY = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_ARRAY_END = re.compile(rb"\}\s*\]")
+# a record list's end: "}]" followed by the next top-level key or the file's end (a "}]" inside a record,
+# e.g. at the end of an invoice's payments, is followed by one of the record's own keys or its "}")
+_TOP_KEYS = b"|".join(re.escape(k.encode()) for k in [*SnapshotHeader.model_fields, *RECORD_LISTS])
+_ARRAY_END = re.compile(rb'\}\s*\](?=\s*(?:,\s*"(?:' + _TOP_KEYS + rb')"\s*:|\}\s*$))')
 _SEPARATOR = re.compile(rb"\}\s*,\s*(?=\{)")
 
 
@@ -276,6 +279,16 @@ def _record_chunks(raw, pos):
     chunks = []
     while True:
         cut = _SEPARATOR.search(raw, min(start + CHUNK_BYTES, last), last)
+        # a "}, {" inside a record (a list of objects, e.g. an invoice's payments) is not between records:
+        # cut only where the braces since the piece's start balance (a brace inside a text can still
+        # mislead this; such a piece is invalid JSON and the file is then read whole)
+        counted, depth = start, 0
+        while cut is not None:
+            depth += raw.count(b"{", counted, cut.start() + 1) - raw.count(b"}", counted, cut.start() + 1)
+            counted = cut.start() + 1
+            if depth == 0:
+                break
+            cut = _SEPARATOR.search(raw, cut.end(), last)
         if cut is None:
             chunks.append((start, last))
             return chunks, end.end()
@@ -307,7 +320,8 @@ def _record_error(exc, kind, text, source) -> SnapshotError:
     index, *rest = first["loc"]
     record_id = _record_id(_load_plain(text), None, index)
     label = f"{kind}[id={record_id}]" if record_id else f"{kind}[#{index + 1} of its piece]"
-    return _error(exc, first, ".".join([label, *map(str, rest)]), source)
+    path = label + "".join(f"[{item}]" if isinstance(item, int) else f".{item}" for item in rest)
+    return _error(exc, first, path, source)
 
 
 def _snapshot_error(exc: ValidationError, raw, source: str) -> SnapshotError:

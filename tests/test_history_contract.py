@@ -90,3 +90,15 @@ def test_an_unknown_minor_version_is_refused(write_json):
     doc["format"] = "creditguard-snapshot/1.2"
     with pytest.raises(SnapshotError, match="unknown format 'creditguard-snapshot/1.2'"):
         load_snapshot(write_json(doc))
+
+
+def test_a_large_history_file_is_read_in_pieces_cut_between_records(write_json, monkeypatch):
+    import mappings.snapshot as snapshot_module
+    from mappings.snapshot import open_snapshot
+    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 300)
+    invoices = [paid(i, total="100", residual="40", payments=[("2026-10-20", "10"), ("2026-10-21", "50")])
+                for i in range(30)]
+    source = open_snapshot(write_json(history_snapshot(invoices)))
+    assert len(source.chunks("invoices")) > 5                  # the payments' "}, {" did not cut a record
+    records = [r for chunk in source.chunks("invoices") for r in source.read_chunk("invoices", chunk)]
+    assert [r.id for r in records] == [str(i) for i in range(30)] and source._whole is None
