@@ -5,13 +5,14 @@ with --format json) and, with --html FILE, writes a self-contained HTML report w
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import sys
 
 from mappings.errors import BadInput
 from mappings.snapshot import open_snapshot
 from rules.analytics import backtest as backtest_mod
-from rules.analytics.books import DSO_PERIOD_DAYS, LOOKBACK_DAYS, Books
+from rules.analytics.books import DSO_PERIOD_DAYS, LOOKBACK_DAYS
 from rules.analytics.forecast import WEEKS, forecast
 from rules.analytics.insured import insured_report
 from rules.analytics.kpis import kpis
@@ -19,6 +20,7 @@ from rules.evaluate import ENGINES, make_engine
 from rules.policy import load_policy
 
 from . import analytics_report
+from .analytics_batch import books_of
 
 
 def register(sub, date_type) -> None:
@@ -31,6 +33,9 @@ def register(sub, date_type) -> None:
             p.add_argument("--snapshot", required=True, metavar="FILE", help="snapshot file (contract 1 or 1.1)")
         p.add_argument("--format", choices=("table", "json"), default="table")
         p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report with charts")
+        if not history:
+            p.add_argument("--jobs", type=int, metavar="N", help="processes to use (default: one per core for "
+                           "large snapshots, one for small ones)")
 
     p = sub.add_parser("kpis", help="DSO, ageing, overdue share, days paid late, concentration, WCR")
     common(p)
@@ -70,6 +75,11 @@ def _days(text):
     return int(match.group(1))
 
 
+def _few_collections():
+    # As cmd_evaluate: a million short-lived records and no cycles among them; collect rarely.
+    gc.set_threshold(200_000, 20, 100)
+
+
 def _emit(args, result, write_table, html_page) -> int:
     if args.html:
         from . import report_html            # matplotlib is imported only when a report is asked for
@@ -94,24 +104,28 @@ def _page(name):
 
 
 def cmd_kpis(args) -> int:
+    _few_collections()
     if args.period < 1 or args.lookback < args.period:
         raise BadInput("the period must be at least 1 day and the look-back at least the period",
                        where="--period/--lookback")
-    books = Books(open_snapshot(args.snapshot), args.lookback, args.period)
+    books = books_of(open_snapshot(args.snapshot), args.jobs, args.lookback, args.period)
     return _emit(args, kpis(books), analytics_report.write_kpis, _page("kpis_page"))
 
 
 def cmd_insured(args) -> int:
-    books = Books(open_snapshot(args.snapshot))
+    _few_collections()
+    books = books_of(open_snapshot(args.snapshot), args.jobs)
     return _emit(args, insured_report(books), analytics_report.write_insured, _page("insured_page"))
 
 
 def cmd_forecast(args) -> int:
-    books = Books(open_snapshot(args.snapshot))
+    _few_collections()
+    books = books_of(open_snapshot(args.snapshot), args.jobs)
     return _emit(args, forecast(books), analytics_report.write_forecast, _page("forecast_page"))
 
 
 def cmd_backtest(args) -> int:
+    _few_collections()
     policies = [load_policy(path) for path in (args.policy or [None])]
     source = open_snapshot(args.history)
     as_of = source.header.as_of

@@ -9,7 +9,7 @@ from tests.analytics_books import books_snapshot, inv
 
 
 def books_of(write_json, doc):
-    return Books(load_snapshot(write_json(doc)))
+    return Books.read(load_snapshot(write_json(doc)))
 
 
 def test_insured_part_indemnity_and_net_risk_per_buyer(write_json):

@@ -11,7 +11,7 @@ from tests.analytics_books import books_snapshot
 
 @pytest.fixture
 def result(write_json):
-    return kpis(Books(load_snapshot(write_json(books_snapshot(trade_payables="1000", inventory_value="500")))))
+    return kpis(Books.read(load_snapshot(write_json(books_snapshot(trade_payables="1000", inventory_value="500")))))
 
 
 def customer(result, cid):
@@ -87,7 +87,7 @@ def test_dso_trend_rebuilds_past_receivables_from_the_history(result):
 
 
 def test_concentration_and_exposure_by_country_grade(write_json):
-    books = Books(load_snapshot(write_json(books_snapshot())))
+    books = Books.read(load_snapshot(write_json(books_snapshot())))
     result = concentration(books, top=1)
     assert result["top_share"] == 0.8462                        # 2200 of the positive 2200 + 400
     # DE: c1 2200 + order 1000 and c5 0; TR: c3 400; no grade: c2 -50, c4 0
@@ -96,9 +96,22 @@ def test_concentration_and_exposure_by_country_grade(write_json):
 
 
 def test_wcr_says_which_totals_are_missing(write_json):
-    books = Books(load_snapshot(write_json(books_snapshot(inventory_value="500"))))
+    books = Books.read(load_snapshot(write_json(books_snapshot(inventory_value="500"))))
     assert kpis(books)["company"]["working_capital"] == {"wcr": None, "missing": ["trade_payables"]}
 
 
 def test_nearest_rank_quantile():
     assert quantile([5, 1, 3, 2, 4], 0.5) == 3 and quantile([1, 2], 0.9) == 2 and quantile([], 0.9) is None
+
+
+def test_books_folded_in_two_processes_equal_books_folded_in_one(write_json, monkeypatch):
+    import mappings.snapshot as snapshot_module
+    from connector.analytics_batch import books_of
+    from mappings.snapshot import open_snapshot
+    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 400)
+    path = write_json(books_snapshot(trade_payables="1000", inventory_value="500"))
+    assert len(open_snapshot(path).chunks("invoices")) > 3
+    one, two = Books.read(open_snapshot(path)), books_of(open_snapshot(path), jobs=2)
+    assert kpis(two) == kpis(one)
+    assert sorted(item for b in two.books for item in b.open_items) == \
+        sorted(item for b in one.books for item in b.open_items)

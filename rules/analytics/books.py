@@ -64,26 +64,53 @@ def months_back(as_of: dt.date, window_days: int) -> list[int]:
 
 
 class Books:
-    """Every customer's Book and §5 facts, folded from one read of the snapshot."""
+    """Every customer's Book and §5 facts. Read a source with Books.read(); or fold pieces of invoices
+    anywhere (a forked process: fold(), then share()) and absorb() the shares, then finish()."""
 
-    def __init__(self, source, lookback_days: int = LOOKBACK_DAYS, period_days: int = DSO_PERIOD_DAYS):
-        self.header = source.header
-        self.customers = source.customers
-        self.as_of = source.header.as_of
+    def __init__(self, header, customers, lookback_days: int = LOOKBACK_DAYS, period_days: int = DSO_PERIOD_DAYS):
+        self.header = header
+        self.customers = customers
+        self.as_of = header.as_of
         self.lookback_days, self.period_days = lookback_days, period_days
-        self.ledger = Ledger(source.header, source.customers)
+        self.ledger = Ledger(header, customers)
         self.bounds = months_back(self.as_of, lookback_days)
         self._desc = [-b for b in self.bounds]       # ascending, for bisect
-        self.books = [Book(monthly_sales=[0] * (len(self.bounds) - 1)) for _ in source.customers]
+        self.books = [Book(monthly_sales=[0] * (len(self.bounds) - 1)) for _ in customers]
         self._receivable_steps = [0] * (len(self.bounds) + 1)   # see receivable_at()
+        self.facts: list = []
+
+    @classmethod
+    def read(cls, source, lookback_days: int = LOOKBACK_DAYS, period_days: int = DSO_PERIOD_DAYS) -> "Books":
+        """Fold a whole Snapshot or SnapshotSource; every record is validated before anything is returned."""
+        books = cls(source.header, source.customers, lookback_days, period_days)
+        books.fold(source.iter_invoices())
+        books.finish(source.iter_orders())
+        return books
+
+    def fold(self, invoices) -> None:
         batch = []
-        for invoice in source.iter_invoices():       # every record validated before anything is returned
+        for invoice in invoices:
             batch.append(invoice)
             if len(batch) == BATCH:
                 self._fold(batch)
                 batch = []
         self._fold(batch)
-        self.ledger.absorb(self.ledger.fold_orders(source.iter_orders()))
+
+    def share(self):
+        """What this copy folded, for absorb() in another copy (the same customers, nothing folded yet)."""
+        return {i: tuple(t) for i, t in enumerate(self.ledger.totals)}, self.books, self._receivable_steps
+
+    def absorb(self, share) -> None:
+        ledger_totals, books, steps = share
+        self.ledger.absorb(ledger_totals)
+        for mine, theirs in zip(self.books, books):
+            mine.add(theirs)
+            mine.open_items += theirs.open_items
+        self._receivable_steps = [a + b for a, b in zip(self._receivable_steps, steps)]
+
+    def finish(self, orders) -> None:
+        """Fold the orders and compute the §5 facts: the books are complete."""
+        self.ledger.absorb(self.ledger.fold_orders(orders))
         self.facts = self.ledger.facts()
 
     def receivable_at(self) -> list[int]:
@@ -96,10 +123,6 @@ class Books:
             result.append(running)
         return result[::-1]
 
-    def _step(self, day: int, cents: int) -> None:
-        """`cents` counts at every month bound on or after `day`."""
-        self._receivable_steps[bisect.bisect_right(self._desc, -day)] += cents
-
     def company(self) -> Book:
         total = Book(monthly_sales=[0] * (len(self.bounds) - 1))
         for book in self.books:
@@ -110,32 +133,44 @@ class Books:
         ledger = self.ledger
         ledger.absorb(ledger.fold_invoices(invoices))
         index, rates, books = ledger.index, ledger.cents_rate, self.books
+        desc, steps = self._desc, self._receivable_steps          # see receivable_at()
         as_of = self.as_of.toordinal()
         period_start = as_of - self.period_days
         window_start = as_of - self.lookback_days
+        months = len(self.bounds) - 1
         for inv in invoices:
             if inv.state != "posted":
                 continue
             book = books[index[inv.customer_id]]
             rate = rates[inv.currency]
             residual = int((inv.amount_residual * rate).to_integral_value(ROUND_HALF_UP))
-            issued = inv.invoice_date.toordinal() if inv.invoice_date else None
             sign = -1 if inv.kind == "credit_note" else 1
-            if issued is not None and window_start < issued <= as_of:
-                total = sign * int((inv.amount_total * rate).to_integral_value(ROUND_HALF_UP))
-                if issued > period_start:
-                    book.period_sales += total
-                k = bisect.bisect_left(self._desc, -issued) - 1
-                if 0 <= k < len(book.monthly_sales):
-                    book.monthly_sales[k] += total
-            if issued is not None:
-                if inv.payments is None:
-                    self._step(issued, sign * residual)
+            payments = inv.payments
+            closed, written_off = 0, False
+            total = None
+            if inv.invoice_date is not None:
+                issued = inv.invoice_date.toordinal()
+                if payments is None:
+                    steps[bisect.bisect_right(desc, -issued)] += sign * residual
                 else:
-                    self._step(issued, sign * int((inv.amount_total * rate).to_integral_value(ROUND_HALF_UP)))
-                    for p in inv.payments:
-                        self._step(p.date.toordinal(),
-                                   -sign * int((p.amount * rate).to_integral_value(ROUND_HALF_UP)))
+                    total = sign * int((inv.amount_total * rate).to_integral_value(ROUND_HALF_UP))
+                    steps[bisect.bisect_right(desc, -issued)] += total
+                    for p in payments:
+                        day = p.date.toordinal()
+                        steps[bisect.bisect_right(desc, -day)] -= \
+                            sign * int((p.amount * rate).to_integral_value(ROUND_HALF_UP))
+                        if day > closed:
+                            closed = day
+                        if p.kind == "write_off":
+                            written_off = True
+                if window_start < issued <= as_of:
+                    if total is None:
+                        total = sign * int((inv.amount_total * rate).to_integral_value(ROUND_HALF_UP))
+                    if issued > period_start:
+                        book.period_sales += total
+                    k = bisect.bisect_left(desc, -issued) - 1
+                    if 0 <= k < months:
+                        book.monthly_sales[k] += total
             if sign < 0:
                 book.receivable -= abs(residual)
                 book.open_credits += abs(residual)
@@ -149,10 +184,8 @@ class Books:
                 book.open_items.append((due, residual, inv.disputed))
                 if inv.disputed:
                     book.disputed += residual
-            elif inv.payments:
-                closed = max(p.date for p in inv.payments).toordinal()
-                if closed > window_start:
-                    if any(p.kind == "write_off" for p in inv.payments):
-                        book.written_off += 1
-                    else:
-                        book.lateness.append(closed - due)
+            elif closed > window_start:
+                if written_off:
+                    book.written_off += 1
+                else:
+                    book.lateness.append(closed - due)
