@@ -70,7 +70,9 @@ def backtest(source, runs: list[PolicyRun], dates: list[dt.date]) -> dict:
                 events.append((p.date.toordinal(), PAY, n, int((p.amount * rate).to_integral_value(ROUND_HALF_UP))))
         issued, due = inv.invoice_date.toordinal(), (inv.due_date or inv.invoice_date).toordinal()
         total = int((inv.amount_total * rate).to_integral_value(ROUND_HALF_UP))
-        invoices.append((index[inv.customer_id], sign, start, due, inv.disputed, inv, total))
+        # the outcome, not the record: a million validated records would double the peak memory
+        invoices.append((index[inv.customer_id], sign, start, due, inv.disputed, outcome(inv) if sign > 0 else None,
+                         total))
         events.append((issued, ISSUE, n, 0))
         if sign > 0 and not inv.disputed:
             events.append((max(due + 1, issued), DUE, n, 0))
@@ -166,7 +168,7 @@ def summary(run: PolicyRun, invoices, dates) -> dict:
     ended = {name: {"invoices": 0, "amount": 0} for name in OUTCOMES}
     late_days = []
     for n in run.stopped:
-        name, late = outcome(invoices[n][5])
+        name, late = invoices[n][5]
         ended[name]["invoices"] += 1
         ended[name]["amount"] += invoices[n][6]
         if late is not None:
