@@ -67,11 +67,15 @@ def _page(title, subtitle, charts, sections) -> str:
             f"{''.join(sections)}<script>{SCRIPT}</script></body></html>\n")
 
 
+def _money_axis(ax, currency):
+    ax.set_ylabel(currency)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
 def _bars(labels, values, colors, ylabel, size=(6, 3.2)):
     fig, ax = plt.subplots(figsize=size)
     ax.bar(labels, values, color=colors)
-    ax.set_ylabel(ylabel)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    _money_axis(ax, ylabel)
     return fig
 
 
@@ -120,7 +124,7 @@ def insured_page(result) -> str:
     ax.bar(labels, insured, color=GREEN, label="insured")
     ax.bar(labels, uninsured, bottom=insured, color=RED, label="uninsured")
     ax.legend(frameon=False)
-    ax.set_ylabel(result["currency"])
+    _money_axis(ax, result["currency"])
     ax.tick_params(axis="x", rotation=60)
     t = result["totals"]
     totals = [("open receivables", amount(t["open_receivables"])),
@@ -146,7 +150,7 @@ def forecast_page(result) -> str:
     ax.fill_between(x, [_f(w["cumulative_low"]) for w in weeks], [_f(w["cumulative_high"]) for w in weeks],
                     color=ORANGE, alpha=0.3, label="band (late … early payers)")
     ax.set_xlabel("week")
-    ax.set_ylabel(result["currency"])
+    _money_axis(ax, result["currency"])
     ax.set_xticks(x)
     ax.legend(frameon=False, loc="upper left")
     rows = [(w["week"], f"{w['start']} – {w['end']}", amount(w["expected"]), amount(w["cumulative"]),
@@ -170,7 +174,7 @@ def backtest_page(result) -> str:
         values = [_f(p["outcomes"][name]["amount"]) for p in policies]
         ax.bar(names, values, bottom=bottom, color=color, label=name)
         bottom = [a + b for a, b in zip(bottom, values)]
-    ax.set_ylabel(result["currency"])
+    _money_axis(ax, result["currency"])
     ax.legend(frameon=False, fontsize=8)
     charts = [_chart("Sales stopped, by how they ended", fig)]
     fig, ax = plt.subplots(figsize=(6, 3.4))
