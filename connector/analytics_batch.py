@@ -23,7 +23,7 @@ def books_of(source, jobs: int | None = None, lookback_days: int = LOOKBACK_DAYS
         return Books.read(source, lookback_days, period_days)
     size = -(-len(pieces) // jobs)
     groups = [pieces[start:start + size] for start in range(0, len(pieces), size)]
-    _work.update(source=source, books=books, groups=groups)
+    _work.update(source=source, groups=groups, windows=(lookback_days, period_days))
     try:
         shares = batch._map(_fold_group, range(len(groups)), jobs)
         seen: set = set()
@@ -40,7 +40,9 @@ def books_of(source, jobs: int | None = None, lookback_days: int = LOOKBACK_DAYS
 
 
 def _fold_group(n):
-    source, books = _work["source"], _work["books"]
+    # fresh books for each group: a worker process may be handed more than one group
+    source = _work["source"]
+    books = Books(source.header, source.customers, *_work["windows"])
     ids = []
     for chunk in _work["groups"][n]:
         records = source.read_chunk("invoices", chunk)

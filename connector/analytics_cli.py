@@ -4,6 +4,7 @@ Each reads and checks the whole snapshot before computing anything, prints a ter
 with --format json) and, with --html FILE, writes a self-contained HTML report with its charts."""
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import gc
 import re
@@ -70,7 +71,6 @@ def register(sub, date_type) -> None:
 def _days(text):
     match = re.fullmatch(r"(\d+)d?", text)
     if not match or int(match.group(1)) < 1:
-        import argparse
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of days such as 7d")
     return int(match.group(1))
 

@@ -113,5 +113,25 @@ def test_books_folded_in_two_processes_equal_books_folded_in_one(write_json, mon
     assert len(open_snapshot(path).chunks("invoices")) > 3
     one, two = Books.read(open_snapshot(path)), books_of(open_snapshot(path), jobs=2)
     assert kpis(two) == kpis(one)
+    assert kpis(two)["company"]["open_receivables"] == Decimal("2550.00")
     assert sorted(item for b in two.books for item in b.open_items) == \
         sorted(item for b in one.books for item in b.open_items)
+
+
+def test_one_worker_folding_two_groups_counts_each_invoice_once(write_json, monkeypatch):
+    import connector.analytics_batch as analytics_batch
+    import mappings.snapshot as snapshot_module
+    from mappings.snapshot import open_snapshot
+    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 400)
+    source = open_snapshot(write_json(books_snapshot()))
+    pieces = source.chunks("invoices")
+    analytics_batch._work.update(source=source, groups=[pieces[:2], pieces[2:]], windows=(400, 90))
+    try:
+        shares = [analytics_batch._fold_group(0), analytics_batch._fold_group(1)]   # the same process, in turn
+    finally:
+        analytics_batch._work.clear()
+    books = Books(source.header, source.customers)
+    for _, share in shares:
+        books.absorb(share)
+    books.finish(source.iter_orders())
+    assert kpis(books)["company"]["open_receivables"] == Decimal("2550.00")
