@@ -102,3 +102,15 @@ def test_a_large_history_file_is_read_in_pieces_cut_between_records(write_json, 
     assert len(source.chunks("invoices")) > 5                  # the payments' "}, {" did not cut a record
     records = [r for chunk in source.chunks("invoices") for r in source.read_chunk("invoices", chunk)]
     assert [r.id for r in records] == [str(i) for i in range(30)] and source._whole is None
+
+
+def test_a_bad_history_found_by_a_worker_process_names_the_record(write_json, monkeypatch):
+    import mappings.snapshot as snapshot_module
+    from connector.analytics_batch import books_of
+    from mappings.snapshot import open_snapshot
+    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 300)
+    invoices = [paid(i) for i in range(20)] + [paid(20, total="100", residual="10")]
+    source = open_snapshot(write_json(history_snapshot(invoices)))
+    assert len(source.chunks("invoices")) > 3
+    with pytest.raises(SnapshotError, match=r"invoices\[id=20\].amount_residual: the history does not match"):
+        books_of(source, jobs=2)
