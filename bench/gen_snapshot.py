@@ -1,6 +1,11 @@
 """Write a deterministic synthetic snapshot v1 (docs/snapshot.md), streamed, for the benchmarks.
 
-    python bench/gen_snapshot.py --customers 100000 --invoices 1000000 [--orders K] [--seed S] -o FILE
+    python bench/gen_snapshot.py --customers 100000 --invoices 1000000 [--orders K] [--seed S] [--history] -o FILE
+
+--history writes contract 1.1: each posted invoice's payments (dates drawn from its customer's payer
+profile, summing exactly to amount_total - amount_residual, a few closed by a write-off) and the
+company's trade payables and inventory value. It draws from a second RNG, so the invoices are the
+same as without it.
 
 The same arguments always give the same bytes. Only per-customer attributes are kept in memory;
 invoices and orders are written in batches as they are drawn, so 1M invoices need a few tens of MiB.
@@ -16,6 +21,9 @@ import sys
 import time
 
 FORMAT = "creditguard-snapshot/1"
+FORMAT_HISTORY = "creditguard-snapshot/1.1"
+# days from due date to payment, by payer profile (good / average / bad): uniform in the range
+LATENESS = [(-6, 12), (0, 40), (10, 95)]
 COMPANY_CURRENCY = "EUR"
 FX_RATES = {"USD": "0.92", "GBP": "1.17", "CHF": "1.05"}
 POLICY_TERMS = {
@@ -62,11 +70,13 @@ class Generator:
     """Draws the snapshot with one seeded RNG, in a fixed order, and writes it to a text stream."""
 
     def __init__(self, customers: int, invoices: int, orders: int, seed: int, as_of: dt.date,
-                 policy_terms: bool):
+                 policy_terms: bool, history: bool = False):
         self.n_customers, self.n_invoices, self.n_orders = customers, invoices, orders
         self.rng = random.Random(seed)
         self.as_of = as_of
         self.policy_terms = policy_terms
+        self.history = random.Random(seed + 1_000_003) if history else None
+        self.cust_lateness: list[tuple[int, int]] = []
         # ISO date of as_of + k days, for k in [-DAYS, DAYS]; drawing dates is then an index lookup
         self.date_offset = 800
         self.dates = [(as_of + dt.timedelta(days=k)).isoformat()
@@ -100,11 +110,12 @@ class Generator:
             self.cust_cum_weight.append(total)
             self.cust_scale.append(rng.lognormvariate(math.log(150_000), 0.9))  # median 1,500.00
             share = rng.random()
-            for payer_share, unpaid in PAYERS:
+            for profile, (payer_share, unpaid) in enumerate(PAYERS):
                 if share < payer_share:
                     break
                 share -= payer_share
             self.cust_unpaid.append(unpaid)
+            self.cust_lateness.append(LATENESS[profile])
 
     def customer_record(self, i: int) -> str:
         rng = self.rng
@@ -190,12 +201,31 @@ class Generator:
                     else:
                         residual = total
             disputed = "true" if rand() < 0.02 else "false"
+            payments = ""
+            if self.history is not None and state == "posted":
+                payments = f', "payments": {self.payments(c, total - residual, invoice_offset, due_offset)}'
             out.append(f'{{"id": "I{n}", "number": "INV/{year}/{n:07d}", "customer_id": "C{c + 1}", '
                        f'"kind": "{kind}", "state": "{state}", "currency": "{currency}", '
                        f'"amount_total": "{money(total)}", "amount_residual": "{money(residual)}", '
                        f'"invoice_date": "{self.date(invoice_offset)}", "due_date": "{self.date(due_offset)}", '
-                       f'"disputed": {disputed}}}')
+                       f'"disputed": {disputed}{payments}}}')
         return out
+
+    def payments(self, c: int, paid: int, invoice_offset: int, due_offset: int) -> str:
+        """The events that paid `paid` cents: one payment, or two parts (20 %), the last part written off (2 %)
+        when the invoice is closed; dated by the customer's lateness, between invoice date and as_of."""
+        if paid <= 0:
+            return "[]"
+        rng = self.history
+        low, high = self.cust_lateness[c]
+        last = min(0, max(invoice_offset, due_offset + rng.randint(low, high)))
+        if paid < 2 or rng.random() >= 0.22:
+            return f'[{{"date": "{self.date(last)}", "amount": "{money(paid)}", "kind": "payment"}}]'
+        first_part = rng.randint(1, paid - 1)
+        first = rng.randint(invoice_offset, last)
+        kind = "write_off" if rng.random() < 0.1 else "payment"
+        return (f'[{{"date": "{self.date(first)}", "amount": "{money(first_part)}", "kind": "payment"}}, '
+                f'{{"date": "{self.date(last)}", "amount": "{money(paid - first_part)}", "kind": "{kind}"}}]')
 
     # -- orders --------------------------------------------------------------------------------
     def order_records(self, start: int, count: int) -> list[str]:
@@ -227,9 +257,12 @@ class Generator:
     # -- the file ------------------------------------------------------------------------------
     def write(self, out) -> None:
         self.draw_customers()
-        head = {"format": FORMAT, "as_of": self.as_of.isoformat(),
+        head = {"format": FORMAT if self.history is None else FORMAT_HISTORY, "as_of": self.as_of.isoformat(),
                 "company": {"name": "Benchmark Exports SE", "currency": COMPANY_CURRENCY},
                 "fx_rates": FX_RATES}
+        if self.history is not None:
+            scale = self.n_invoices * 60_00      # about a month and a half of sales, in cents
+            head["company"].update(trade_payables=money(scale), inventory_value=money(scale * 3 // 2))
         if self.policy_terms:
             head["policy_terms"] = POLICY_TERMS
         head["country_risk"] = {c: grade for c, (_, grade) in COUNTRIES.items() if grade is not None}
@@ -257,12 +290,14 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 26))
     parser.add_argument("--no-policy-terms", action="store_true", help="omit policy_terms (no insurer rules)")
+    parser.add_argument("--history", action="store_true", help="contract 1.1: payment history and WCR totals")
     parser.add_argument("-o", "--output", required=True, help="output file, '-' for stdout")
     args = parser.parse_args(argv)
     if args.customers < 1 or args.invoices < 0 or (args.orders or 0) < 0:
         parser.error("need at least one customer and no negative counts")
     orders = args.invoices // 5 if args.orders is None else args.orders
-    gen = Generator(args.customers, args.invoices, orders, args.seed, args.as_of, not args.no_policy_terms)
+    gen = Generator(args.customers, args.invoices, orders, args.seed, args.as_of, not args.no_policy_terms,
+                    args.history)
     started = time.perf_counter()
     if args.output == "-":
         gen.write(sys.stdout)

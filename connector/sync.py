@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mappings.errors import BadInput
-from mappings.models import SNAPSHOT_FORMAT, Snapshot
+from mappings.models import SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_HISTORY, Snapshot
 from mappings.snapshot import check_references
 
 __all__ = ["StreamChanges", "read_changes", "merged_records", "save_changes", "build_snapshot"]
@@ -75,8 +75,9 @@ def save_changes(store, changes) -> None:
 
 def build_snapshot(records: dict, *, as_of: dt.date, policy_terms=None, country_risk=None,
                    source="the synced records") -> Snapshot:
-    """The snapshot v1 of the merged records: the company's own party and documents of parties that are
-    not customers (e.g. archived) are left out; fx_rates come from the currencies' rates."""
+    """The snapshot of the merged records (contract 1.1 when the invoices carry their payment history): the
+    company's own party and documents of parties that are not customers (e.g. archived) are left out; fx_rates
+    come from the currencies' rates."""
     if not records.get("company"):
         raise BadInput("nothing has been synced yet", where=source,
                        hint="run `creditguard sync --config FILE` first")
@@ -88,8 +89,10 @@ def build_snapshot(records: dict, *, as_of: dt.date, policy_terms=None, country_
     dropped = len(records.get("invoices", [])) + len(records.get("orders", [])) - len(invoices) - len(orders)
     if dropped:
         log.info("%d documents of parties that are not customers left out of the snapshot", dropped)
+    history = any(i.get("payments") is not None for i in invoices)
     snapshot = Snapshot.model_validate({
-        "format": SNAPSHOT_FORMAT, "as_of": as_of, "company": {"name": company["name"], "currency": company["currency"]},
+        "format": SNAPSHOT_FORMAT_HISTORY if history else SNAPSHOT_FORMAT, "as_of": as_of,
+        "company": {"name": company["name"], "currency": company["currency"]},
         "fx_rates": fx_rates(records.get("currencies", []), company["currency"]),
         "policy_terms": policy_terms, "country_risk": country_risk or {},
         "customers": customers, "invoices": invoices, "orders": orders})

@@ -147,14 +147,16 @@ def first_country(address_ids, ctx):
 def insurer_cover(amount, status, valid_until, request_pending, ctx):
     """The add-on's cover fields as an InsurerCover (company currency); a request without a cover yet is a
     cover of 0 with status pending, so the request is not repeated."""
+    return _cover(amount, None, status, valid_until, request_pending, ctx)
+
+
+def _cover(amount, currency, status, valid_until, request_pending, ctx):
+    """An InsurerCover record, in `currency` or the company's; None when there is neither cover nor request."""
     request_pending = bool(request_pending)
     if not status and not request_pending:
         return None
-    currency = ctx.company.get("currency")
-    if currency is None:
-        raise MappingError("insurer cover needs the company's currency (the `company` stream)", where=ctx.where)
-    return {"amount": Decimal(str(amount or 0)), "currency": currency, "status": status or "pending",
-            "valid_until": valid_until, "request_pending": request_pending}
+    return {"amount": Decimal(str(amount or 0)), "currency": currency or company_currency(None, ctx),
+            "status": status or "pending", "valid_until": valid_until, "request_pending": request_pending}
 
 
 _INVOICE_STATES = {"draft": "draft", "validated": "draft", "posted": "posted", "paid": "posted",
@@ -201,23 +203,29 @@ def amount_to_invoice(total_amount, invoice_ids, ctx):
     return max(Decimal(0), Decimal(str(total_amount or 0)) - invoiced)
 
 
-@splitter(provides=("_id", "_number", "_amount", "_residual", "_due"))
+@splitter(provides=("_id", "_number", "_amount", "_residual", "_due", "_payments"))
 def instalments(record, ctx):
     """One record per unpaid instalment of a posted Tryton invoice (its lines to pay), with its own due date
     and residual; an invoice with a single instalment keeps its own id, several get `<invoice>/<line>`.
     Unreconciled payment lines (partial payments) are applied to the earliest instalments first.
-    Drafts, cancelled and fully paid invoices give one record with the invoice's total and residual."""
+    Drafts, cancelled and fully paid invoices give one record with the invoice's total and residual.
+    `_payments` is the history (contract 1.1): the partial payments applied to an instalment, or the
+    reconciliations that paid a paid invoice, by date; None where it would not add up."""
     lines = ctx.related.get("lines_to_pay", {})
     to_pay = [lines[i] for i in record.get("lines_to_pay") or () if i in lines]
     total = abs(Decimal(str(record.get("total_amount") or 0)))
     invoice_id = canonical_id(record["id"])
+    currency = record.get("currency")
     if record.get("state") != "posted" or not to_pay:
         residual = Decimal(0) if record.get("state") == "paid" else total
+        history = _reconciled(record, to_pay, total, ctx) if record.get("state") == "paid" else None
         return [dict(record, _id=invoice_id, _number=record.get("number"), _amount=total, _residual=residual,
-                     _due=record.get("payment_term_date") or record.get("invoice_date"))]
-    currency = record.get("currency")
-    paid = -sum((_line_amount(line, currency, ctx) for line in _payment_lines(record, ctx)), Decimal(0))
-    paid = paid if _line_amount(to_pay[0], currency, ctx) >= 0 else -paid
+                     _due=record.get("payment_term_date") or record.get("invoice_date"), _payments=history)]
+    partials = sorted(((line.get("date"), -_line_amount(line, currency, ctx)) for line in _payment_lines(record, ctx)),
+                      key=lambda p: (p[0] or dt.date.max))
+    paid = sum((amount for _, amount in partials), Decimal(0))
+    if _line_amount(to_pay[0], currency, ctx) < 0:
+        paid, partials = -paid, [(day, -amount) for day, amount in partials]
     to_pay.sort(key=lambda line: (line.get("maturity_date") or dt.date.max, line["id"]))
     out = []
     for n, line in enumerate(to_pay, 1):
@@ -225,17 +233,61 @@ def instalments(record, ctx):
         residual = Decimal(0) if line.get("reconciliation") else amount
         applied = min(residual, max(paid, Decimal(0)))
         residual, paid = residual - applied, paid - applied
+        history, partials = _take(partials, applied) if not line.get("reconciliation") else (None, partials)
         if line.get("reconciliation") or (residual == 0 and len(to_pay) > 1):
             continue
         single = len(to_pay) == 1
         number = record.get("number")
         out.append(dict(record, _id=invoice_id if single else f"{invoice_id}/{line['id']}",
                         _number=number if single or not number else f"{number} ({n}/{len(to_pay)})",
-                        _amount=amount, _residual=residual, _due=line.get("maturity_date")))
+                        _amount=amount, _residual=residual, _due=line.get("maturity_date"),
+                        _payments=_dated(history, record)))
     if not out:       # every instalment reconciled but the invoice not yet marked paid
         out.append(dict(record, _id=invoice_id, _number=record.get("number"), _amount=total,
-                        _residual=Decimal(0), _due=to_pay[-1].get("maturity_date")))
+                        _residual=Decimal(0), _due=to_pay[-1].get("maturity_date"),
+                        _payments=_reconciled(record, to_pay, total, ctx)))
     return out
+
+
+def _take(partials, amount):
+    """The partial payments, earliest first, that make up `amount`, and what is left of them."""
+    taken, left = [], list(partials)
+    while amount > 0 and left:
+        day, available = left[0]
+        used = min(available, amount)
+        taken.append((day, used))
+        amount -= used
+        left = [(day, available - used)] + left[1:] if available > used else left[1:]
+    return taken, left
+
+
+def _reconciled(record, to_pay, total, ctx):
+    """A paid invoice's history: each line to pay settled on its reconciliation's date."""
+    reconciliations = ctx.related.get("reconciliations", {})
+    currency = record.get("currency")
+    events = []
+    for line in to_pay:
+        done = reconciliations.get(line.get("reconciliation"))
+        if done is None or done.get("date") is None:
+            return None
+        events.append((done["date"], abs(_line_amount(line, currency, ctx))))
+    return _dated(events, record) if sum((a for _, a in events), Decimal(0)) == total else None
+
+
+def _dated(events, record):
+    """Payment events as contract 1.1 wants them; None (no history) when one has no date or precedes the
+    invoice: the ERP's books say so, but the contract could not carry it."""
+    if events is None:
+        return None
+    invoice_date = record.get("invoice_date")
+    history = []
+    for day, amount in events:
+        day = iso_date(day, None)
+        if day is None or (invoice_date is not None and day < iso_date(invoice_date, None)):
+            return None
+        if amount > 0:
+            history.append({"date": day, "amount": amount, "kind": "payment"})
+    return history
 
 
 def _payment_lines(record, ctx):
@@ -328,13 +380,8 @@ def preview_days(preview, example_date, ctx):
 @converter
 def insurer_cover_with_currency(amount, currency_id, status, valid_until, request_pending, ctx):
     """The add-on's cover fields as an InsurerCover, in the cover's own currency (company currency if unset)."""
-    request_pending = bool(request_pending)
-    if not status and not request_pending:
-        return None
-    currency = ctx.lookup("currencies", _first_id(currency_id), "currency")["code"] if currency_id else \
-        company_currency(None, ctx)
-    return {"amount": Decimal(str(amount or 0)), "currency": currency, "status": status or "pending",
-            "valid_until": valid_until, "request_pending": request_pending}
+    currency = ctx.lookup("currencies", currency_id, "currency")["code"] if currency_id else None
+    return _cover(amount, currency, status, valid_until, request_pending, ctx)
 
 
 def _first_id(value):

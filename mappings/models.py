@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.dataclasses import dataclass
 
 SNAPSHOT_FORMAT = "creditguard-snapshot/1"
+SNAPSHOT_FORMAT_HISTORY = "creditguard-snapshot/1.1"   # minor 1: payment history and the WCR totals
+SnapshotFormat = Literal["creditguard-snapshot/1", "creditguard-snapshot/1.1"]
 
 Money = Annotated[Decimal, Field(allow_inf_nan=False)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -22,6 +24,7 @@ CoverStatus = Literal[COVER_STATUSES]
 InvoiceKind = Literal["invoice", "credit_note"]
 InvoiceState = Literal["draft", "posted", "cancelled"]
 OrderState = Literal["quotation", "confirmed", "done", "cancelled"]
+PaymentKind = Literal["payment", "credit_note", "write_off"]
 
 _STRICT = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
@@ -30,6 +33,9 @@ class Company(BaseModel):
     model_config = _STRICT
     name: str
     currency: Currency
+    # contract 1.1, optional, in company currency: what a working capital requirement needs
+    trade_payables: Optional[Money] = None
+    inventory_value: Optional[Money] = None
 
 
 class PolicyTerms(BaseModel):
@@ -66,6 +72,14 @@ class Customer(BaseModel):
 
 # Invoices and orders come by the million: slotted pydantic dataclasses keep them small.
 @dataclass(slots=True, frozen=True, config=_STRICT)
+class Payment:
+    """Contract 1.1: one event that settled part of an invoice, in the invoice's currency."""
+    date: dt.date
+    amount: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    kind: PaymentKind = "payment"
+
+
+@dataclass(slots=True, frozen=True, config=_STRICT)
 class Invoice:
     id: RecordId
     customer_id: RecordId
@@ -78,6 +92,7 @@ class Invoice:
     invoice_date: Optional[dt.date] = None
     number: Optional[str] = None
     disputed: bool = False
+    payments: Optional[tuple[Payment, ...]] = None   # contract 1.1: None = no history given
 
 
 @dataclass(slots=True, frozen=True, config=_STRICT)
@@ -96,7 +111,7 @@ class SaleOrder:
 class SnapshotHeader(BaseModel):
     """Everything of a snapshot but its records: the date, the company and its terms."""
     model_config = ConfigDict(extra="forbid")
-    format: Literal["creditguard-snapshot/1"]
+    format: SnapshotFormat
     as_of: dt.date
     company: Company
     fx_rates: dict[Currency, Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]] = {}

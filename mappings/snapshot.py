@@ -16,7 +16,8 @@ from typing import Iterator
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import SnapshotError, first_problem
-from .models import SNAPSHOT_FORMAT, Customer, Invoice, SaleOrder, Snapshot, SnapshotHeader
+from .history import check_header, check_history
+from .models import SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_HISTORY, Customer, Invoice, SaleOrder, Snapshot, SnapshotHeader
 from .scan import Unscannable, scan
 
 RECORD_LISTS = {"customers": Customer, "invoices": Invoice, "orders": SaleOrder}
@@ -41,12 +42,13 @@ class SnapshotSource:
         self._raw = raw
         self._whole = None
         try:
-            self._layout = scan(raw, RECORD_LISTS)
+            self._layout = scan(raw, RECORD_LISTS, (*SnapshotHeader.model_fields, *RECORD_LISTS))
             self.header = self._validate_header()
             self.customers = [c for chunk in self.chunks("customers") for c in self._validate(chunk, "customers")]
         except (Unscannable, ChunkUnreadable):
             self.read_whole()
         check_customers(self.header, self.customers, source)
+        check_header(self.header, source)
         self._customer_ids = {c.id for c in self.customers}
 
     def iter_invoices(self) -> Iterator[Invoice]:
@@ -71,6 +73,8 @@ class SnapshotSource:
             if doc.customer_id not in customer_ids or doc.currency not in currencies or (
                     kind == "invoices" and (doc.due_date is None or not _residual_fits(doc))):
                 check_document(header, customer_ids, set(), kind, doc, self.source)   # says what is wrong
+            if kind == "invoices" and doc.payments is not None:
+                check_history(header, doc, self.source)
         return records
 
     def check_unique(self, kind, ids, seen: set) -> None:
@@ -178,6 +182,7 @@ def check_references(snapshot: Snapshot, source: str = "<snapshot>") -> None:
     """Every id unique, every document's customer known, every currency with a rate."""
     header = snapshot.header
     check_customers(header, snapshot.customers, source)
+    check_header(header, source)
     ids = {c.id for c in snapshot.customers}
     for kind in ("invoices", "orders"):
         seen: set = set()
@@ -215,6 +220,8 @@ def check_document(header, customer_ids, seen, kind, doc, source):
                             f"(what is left to pay can be neither negative nor more than the invoice)",
                             where=f"{source}: invoices[id={doc.id}].amount_residual",
                             hint="check the residual (amount still due) and the total of this invoice")
+    if kind == "invoices" and doc.payments is not None:
+        check_history(header, doc, source)
 
 
 def _residual_fits(doc) -> bool:
@@ -235,7 +242,8 @@ def _record_error(exc, kind, text, source) -> SnapshotError:
     index, *rest = problem.loc
     record_id = _record_id(_load_plain(text), None, index)
     label = f"{kind}[id={record_id}]" if record_id else f"{kind}[#{index + 1} of its piece]"
-    return _error(problem, ".".join([label, *map(str, rest)]), source)
+    path = label + "".join(f"[{item}]" if isinstance(item, int) else f".{item}" for item in rest)
+    return _error(problem, path, source)
 
 
 def _snapshot_error(exc: ValidationError, raw, source: str) -> SnapshotError:
@@ -248,7 +256,8 @@ def _snapshot_error(exc: ValidationError, raw, source: str) -> SnapshotError:
         if problem.kind == "missing":
             return SnapshotError("the snapshot has no format", where=f"{source}: format",
                                  hint=f'add "format": "{SNAPSHOT_FORMAT}" at the top of the document')
-        return SnapshotError(f"unknown format {problem.value!r}; expected {SNAPSHOT_FORMAT!r}",
+        return SnapshotError(f"unknown format {problem.value!r}; expected {SNAPSHOT_FORMAT!r} or "
+                             f"{SNAPSHOT_FORMAT_HISTORY!r}",
                              where=f"{source}: format")
     if not problem.loc:
         return SnapshotError(f"the snapshot must be a JSON object ({{\"format\": ..., \"customers\": [...]}}), "

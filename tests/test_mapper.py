@@ -319,3 +319,52 @@ def test_the_tryton_add_on_knows_exactly_the_canonical_cover_statuses():
                    and any(getattr(t, "id", None) == "COVER_STATUSES" for t in node.targets)]
     keys = [element.elts[0].value for element in selection.elts]
     assert keys == [None, *COVER_STATUSES]
+
+
+def test_an_optional_source_is_read_only_where_the_erp_has_it(tmp_path):
+    path = tmp_path / "customers.yaml"
+    path.write_text("stream: customers\nmodel: res.partner\ntarget: customer\nmap:\n  - id -> id | record_id\n"
+                    "  - name -> name\n  - credit_guard_hold? -> on_hold | boolean\n")
+    stream = load_stream(path)
+    without_addon = {"res.partner": {"id": {}, "name": {}}}
+    assert stream.missing_fields(without_addon.__getitem__) == []
+    assert stream.fields_to_read(without_addon.__getitem__) == ["id", "name"]
+    with_addon = {"res.partner": {"id": {}, "name": {}, "credit_guard_hold": {}}}
+    assert stream.fields_to_read(with_addon.__getitem__) == ["id", "name", "credit_guard_hold"]
+    [(_, [customer])] = stream.map_page([{"id": 7, "name": "Acme"}])
+    assert customer["on_hold"] is False
+
+
+def test_odoo_term_days_come_from_the_due_dates_odoo_computed():
+    from mappings.converters import CONVERTERS, MapContext
+    preview = ('<b>1#</b> Installment of <b>$ 300.00</b> due on <b>11/30/2026</b>'
+               '<b>2#</b> Installment of <b>$ 700.00</b> due on <b>01/29/2027</b>')
+    assert CONVERTERS["preview_days"](preview, "2026-11-30", ctx=MapContext()) == 60
+    assert CONVERTERS["preview_days"]("", "2026-11-30", ctx=MapContext()) == 0
+def dated(line, day):
+    return dict(line, date=day)
+
+
+def test_partial_payments_become_the_instalments_history(streams):
+    related = dict(INSTALMENTS, payment_lines={12: dated(move_line(12, credit="200"), dt.date(2026, 11, 1))})
+    first, second = map_invoices(streams, [invoice_row()], related)["6"]
+    assert first["payments"] == [{"date": "2026-11-01", "amount": "200", "kind": "payment"}]
+    assert second["payments"] == []          # unpaid: an empty history, residual = total
+
+
+def test_a_paid_invoice_carries_its_reconciliation_dates(streams):
+    related = {"lines_to_pay": {10: move_line(10, debit="500.00", reconciliation=4),
+                                11: move_line(11, debit="500.00", reconciliation=5)},
+               "reconciliations": {4: {"id": 4, "date": dt.date(2026, 11, 20)}, 5: {"id": 5, "date": None}}}
+    [record] = map_invoices(streams, [invoice_row(state="paid", payment_lines=[])], related)["6"]
+    assert record["payments"] is None        # a reconciliation without a date: no history rather than a wrong one
+    related["reconciliations"][5]["date"] = dt.date(2027, 1, 10)
+    [record] = map_invoices(streams, [invoice_row(state="paid", payment_lines=[])], related)["6"]
+    assert record["amount_residual"] == "0" and \
+        [(p["date"], p["amount"]) for p in record["payments"]] == [("2026-11-20", "500.00"), ("2027-01-10", "500.00")]
+
+
+def test_a_payment_dated_before_the_invoice_gives_no_history(streams):
+    related = dict(INSTALMENTS, payment_lines={12: dated(move_line(12, credit="200"), dt.date(2026, 10, 1))})
+    first, _ = map_invoices(streams, [invoice_row()], related)["6"]
+    assert first["payments"] is None and first["amount_residual"] == "300.00"

@@ -51,27 +51,29 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def write(cls, *args):
-        "A hold placed by a person is manual; a Credit Guard hold is lifted by Credit Guard"
-        if not cls._creditguard_is_connector():
-            args = list(args)
-            for i in range(1, len(args), 2):
-                if HOLD_FIELDS & set(args[i]):
-                    args[i] = cls._manual_hold_values(args[i - 1], args[i])
+        "A hold placed without an origin is manual; only Credit Guard lifts its own holds"
+        args = list(args)
+        connector = cls._creditguard_is_connector()
+        for i in range(1, len(args), 2):
+            if HOLD_FIELDS & set(args[i]):
+                args[i] = cls._hold_values(args[i - 1], args[i], connector)
         super().write(*args)
 
     @classmethod
-    def _manual_hold_values(cls, parties, values):
-        for party in parties:
-            if (party.creditguard_hold
-                    and party.creditguard_hold_origin == 'credit_guard'):
-                raise CreditHoldOriginError(gettext(
-                        'creditguard.msg_hold_placed_by_creditguard',
-                        party=party.rec_name))
+    def _hold_values(cls, parties, values, connector):
+        if not connector:
+            for party in parties:
+                if (party.creditguard_hold
+                        and party.creditguard_hold_origin == 'credit_guard'):
+                    raise CreditHoldOriginError(gettext(
+                            'creditguard.msg_hold_placed_by_creditguard',
+                            party=party.rec_name))
         values = values.copy()
-        if values.get('creditguard_hold'):
-            values['creditguard_hold_origin'] = 'manual'
-        elif 'creditguard_hold' in values:
-            values['creditguard_hold_origin'] = None
+        if 'creditguard_hold' in values:
+            if not values['creditguard_hold']:
+                values['creditguard_hold_origin'] = None
+            elif not connector or 'creditguard_hold_origin' not in values:
+                values['creditguard_hold_origin'] = 'manual'
         return values
 
     @staticmethod

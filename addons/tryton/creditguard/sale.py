@@ -32,11 +32,11 @@ class Sale(metaclass=PoolMeta):
 
     @classmethod
     def check_creditguard_flag(cls, sales):
-        "Warn, skippably by anyone, when a flagged party's sale goes on"
+        "Warn, skippably by anyone, when a flagged party's sale goes on (a hold refuses instead)"
         Warning = Pool().get('res.user.warning')
         for sale in sales:
             party = sale.invoice_party or sale.party
-            if party and party.creditguard_flag:
+            if party and party.creditguard_flag and not party.creditguard_hold:
                 name = Warning.format('creditguard_flag', [sale])
                 if Warning.check(name):
                     raise CreditFlagWarning(name, gettext(
