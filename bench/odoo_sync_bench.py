@@ -553,9 +553,9 @@ def print_table(results):
                  ('  the same less connect (login, access and field checks)',
                   [f['seconds'] - f['phases'].get('connect', 0) for f in fulls], '', '',
                   f'{ratio["full_less_connect_over_floor"]:.2f}× best'),
-                 ('full cycle, first on this database (run_cycle full=True)', [cycles[0]['seconds']],
+                 ('full cycle 1 (run_cycle full=True, fresh store)', [cycles[0]['seconds']],
                   cpu(cycles[:1]), f'{cycles[0]["done"]:,} writes done', ''),
-                 ('full cycle, ERP up to date (fresh store)', [c['seconds'] for c in cycles[1:]] or
+                 ('full cycles 2.. (the ERP has cycle 1\'s writes)', [c['seconds'] for c in cycles[1:]] or
                   [cycles[0]['seconds']], cpu(cycles[1:] or cycles), f'{cycles[-1]["done"]:,} writes done', ''),
                  (f'incremental cycle after {results["changes"]["paid"]} payments', [i['seconds'] for i in incs],
                   cpu(incs), ', '.join(f'{k} {v}' for k, v in incs[0]['read'].items() if v),
