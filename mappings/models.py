@@ -62,6 +62,7 @@ class Customer(BaseModel):
     payment_term_days: Optional[Days] = None
     on_hold: bool = False
     insurer_cover: Optional[InsurerCover] = None
+    buyer_grade: Optional[Annotated[int, Field(ge=1, le=10)]] = None   # the insurer's grade of the buyer
 
 
 # Invoices and orders come by the million: slotted pydantic dataclasses keep them small.
