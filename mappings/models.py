@@ -51,6 +51,7 @@ class InsurerCover(BaseModel):
     status: CoverStatus
     valid_until: Optional[dt.date] = None
     request_pending: bool = False
+    reduced: bool = False           # the insurer cut this cover on its own (a reduction with notice)
 
 
 class Customer(BaseModel):

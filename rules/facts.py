@@ -44,6 +44,7 @@ FACTS = {spec.name: spec for spec in (
     FactSpec("payment_term_days", "days", "longest payment term of the customer, its quotations and orders"),
     FactSpec("cover_status", "status", "none, approved, partial, pending, refused, cancelled or expired"),
     FactSpec("cover_request_pending", "bool", "a cover request is waiting for the insurer's decision"),
+    FactSpec("cover_reduced", "bool", "the cover in force is one the insurer reduced on its own"),
     FactSpec("country", "country", "the customer's country, an ISO code such as 'TR'; absent if unknown", True),
     FactSpec("country_risk", "grade", "country risk grade 0 (low) to 7 (high); absent if unknown", True),
     FactSpec("buyer_grade", "grade", "the insurer's grade of the buyer, 1 (best) to 10; absent if unknown", True),
@@ -196,6 +197,8 @@ def customer_facts(header, customer, as_of, rates, open_receivables, overdue_amo
         "payment_term_days": payment_term_days,
         "cover_status": cover_status,
         "cover_request_pending": bool(customer.insurer_cover and customer.insurer_cover.request_pending),
+        "cover_reduced": bool(customer.insurer_cover and customer.insurer_cover.reduced
+                              and cover_status in COVER_IN_FORCE),
         "country": customer.country,
         "country_risk": header.country_risk.get(customer.country) if customer.country else None,
         "buyer_grade": customer.buyer_grade,

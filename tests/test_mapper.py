@@ -148,7 +148,8 @@ def test_hold_and_cover_fields_map_from_the_addon(streams):
     assert customer["on_hold"] is True and customer["country"] is None and customer["credit_limit"] is None
     assert customer["payment_term_days"] is None
     assert customer["insurer_cover"] == {"amount": "40000", "currency": "EUR", "status": "partial",
-                                         "valid_until": "2027-03-31", "request_pending": False}
+                                         "valid_until": "2027-03-31", "request_pending": False,
+                                         "reduced": False}
 
 
 def test_a_cover_request_without_a_cover_is_a_pending_cover(streams):
