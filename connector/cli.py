@@ -16,7 +16,7 @@ from rules.evaluate import ENGINES, evaluate_customer, make_engine
 from rules.facts import compute_facts
 from rules.policy import check_policy, load_policy
 
-from . import batch, cycle, cycle_view, report, terminal
+from . import batch, cycle, cycle_view, insurer_cli, report, terminal
 from .config import load_config
 from .insurer.simulator import Simulator, load_scenario
 from .store import Store
@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", required=True, metavar="FILE", help="scenario file (examples/insurer/scenario.yaml)")
     p.add_argument("--state", metavar="FILE", help="file keeping the simulator's requests across restarts")
     p.set_defaults(func=cmd_insurer_sim)
+
+    insurer_cli.add_commands(sub, config_arg)
     return parser
 
 
