@@ -238,6 +238,13 @@ class InsurerStep:
                                           "insurer; the request was not sent")
                 return None
             self.ledger.bind_buyer(request["customer_id"], buyer.insurer_buyer_id, buyer.name)
+        grade = self.client.buyer_grade(buyer.insurer_buyer_id)
+        if grade is not None:
+            with self.store.transaction():
+                self.ledger.set_grade(request["customer_id"], grade.grade, grade.raw_grade,
+                                      grade.as_of and grade.as_of.isoformat())
+                self.store.audit(request["customer_id"], f"insurer buyer {buyer.insurer_buyer_id}, grade "
+                                 f"{_text(grade.grade)}", name=name, actor=self.actor)
         return buyer.insurer_buyer_id
 
     def _record_answer(self, request, answer) -> None:

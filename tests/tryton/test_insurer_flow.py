@@ -104,6 +104,21 @@ def rossi(books, today):
     return party
 
 
+class FaultOnRequest:
+    """The client, with `faults` given to the insurer just before the cover request (the simulator's fault
+    paths are prefixes: POST /riskinfo/v3/covers would also catch the cover search)."""
+
+    def __init__(self, client, sim, *faults):
+        self.client, self.sim, self.faults = client, sim, faults
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def request_cover(self, *args, **kwargs):
+        self.sim.add_faults(self.faults)
+        return self.client.request_cover(*args, **kwargs)
+
+
 def cycle(config_path, client, as_of=None):
     return run_cycle(load_config(config_path), as_of=as_of, insurer=client)
 
@@ -249,12 +264,10 @@ def test_an_insurer_down_for_a_whole_cycle_leaves_the_request_queued_and_the_erp
 
 def test_a_429_is_waited_for_as_told_and_a_longer_wait_leaves_the_request_for_later(config_path, client, sim,
         acme, waits, admin):
-    sim.add_faults([Fault(on='POST /riskinfo/v3/covers', kind='status', status=429, retry_after=120)])
-    first = cycle(config_path, client)
+    first = cycle(config_path, FaultOnRequest(client, sim, Fault(kind='status', status=429, retry_after=120)))
     assert 'busy' in first.insurer.problem and requests_sent(sim) == 0 and waits == []
 
-    sim.add_faults([Fault(on='POST /riskinfo/v3/covers', kind='status', status=429, retry_after=2)])
-    second = cycle(config_path, client)
+    second = cycle(config_path, FaultOnRequest(client, sim, Fault(kind='status', status=429, retry_after=2)))
     assert waits == [2.0] and second.insurer.problem is None
     assert requests_sent(sim) == 1 and party(admin, acme)['insurer_cover_status'] == 'approved'
 
@@ -276,9 +289,8 @@ def test_an_expired_token_mid_cycle_is_renewed_once_and_the_call_repeated(config
 
 
 def test_an_unreadable_answer_is_kept_raw_and_flagged_for_a_person(config_path, client, sim, acme, admin):
-    sim.add_faults([Fault(on='POST /riskinfo/v3/covers', kind='status', status=202, body='{"job": "?"}')])
-    first = cycle(config_path, client)
-    assert any('could not be read' in m for m in first.insurer.review)
+    first = cycle(config_path, FaultOnRequest(client, sim, Fault(kind='status', status=202, body='{"job": "?"}')))
+    assert any('could not be read' in m for m in first.insurer.review), first.insurer
     sim.event(Event(buyer='900001', kind='decision', code='Frobnicated', amount=Decimal(5000), notice_days=0))
 
     second = cycle(config_path, client)
