@@ -144,13 +144,13 @@ def write_cycle_insurer(report, out) -> None:
               f"{len(report.queued):,} new requests" + (f", {len(report.grades):,} grade changes" if report.grades
                                                          else "") + "\n")
     for request_id, customer_id, name, amount, status in report.queued:
-        out.write(f"    request #{request_id} for {terminal.clean(f'{customer_id} {name}')}: {amount:,.2f} "
-                  f"{STATUS_WORDS.get(status, status)}\n")
+        what = "awaiting approval (creditguard insurer approve ID)" if status == "awaiting_approval" else "queued"
+        out.write(f"    request #{request_id} for {terminal.clean(f'{customer_id} {name}')}: {amount:,.2f} {what}\n")
     for customer_id, name, amount, currency, status in report.sent:
         out.write(f"    sent for {terminal.clean(f'{customer_id} {name}')}: {amount:,.2f} {currency} -> "
                   f"{STATUS_WORDS.get(status, status)}\n")
-    for customer_id, status, amount, currency, effective in report.decisions:
-        out.write(f"    decision for {terminal.clean(customer_id)}: {status} {amount:,.2f} {currency}"
+    for customer_id, name, status, amount, currency, effective in report.decisions:
+        out.write(f"    decision for {terminal.clean(f'{customer_id} {name}')}: {status} {amount:,.2f} {currency}"
                   + (f" from {effective.isoformat()}" if effective else "") + "\n")
     for customer_id, old, new in report.grades:
         out.write(f"    grade of {terminal.clean(customer_id)}: {old or '-'} -> {new or '-'}\n")

@@ -59,7 +59,7 @@ class InsurerReport:
     """What the insurer step did in one cycle."""
     sent: list = field(default_factory=list)          # (customer id, name, amount, currency, state)
     queued: list = field(default_factory=list)        # (request id, customer id, name, amount, status) new this cycle
-    decisions: list = field(default_factory=list)     # (customer id, status, amount, currency, effective date)
+    decisions: list = field(default_factory=list)     # (customer id, name, status, amount, currency, effective)
     grades: list = field(default_factory=list)        # (customer id, old grade, new grade)
     review: list = field(default_factory=list)        # messages for a person
     problem: str | None = None                        # the insurer could not be reached or refused us
@@ -164,8 +164,8 @@ class InsurerStep:
             return
         self.store.audit(customer_id, f"insurer cover {_decision_text(decision)}", name=name,
                          reason=decision.reason, actor=self.actor)
-        self.report.decisions.append((customer_id, decision.status, decision.amount, decision.currency,
-                                      decision.effective_date))
+        self.report.decisions.append((customer_id, name or "", decision.status, decision.amount,
+                                      decision.currency, decision.effective_date))
 
     # -- requests ---------------------------------------------------------------------------------
 
@@ -283,9 +283,9 @@ class InsurerStep:
 
     def cover_writes(self, cycle) -> list[Write]:
         """SET_COVER for each customer whose ERP cover fields differ from the insurer's cover."""
-        writes, pending = [], self.ledger.pending_customers()
+        writes, waiting = [], self.ledger.pending_customers()
         for customer_id in sorted(self.ledger.managed_customers() & set(self.customers)):
-            wanted = self.desired_cover(customer_id, pending)
+            wanted = self.desired_cover(customer_id, waiting)
             if _fields(wanted) == _fields(self.erp_covers.get(customer_id)):
                 continue
             if wanted and wanted["currency"] not in (None, self.currency):
@@ -298,7 +298,7 @@ class InsurerStep:
             what = f"{status or 'no cover'} {amount or 0:,.2f}" + (", request pending" if pending else "")
             writes.append(Write(f"{cycle}/{Operation.SET_COVER.value}/{customer_id}", customer_id,
                                 self.customers[customer_id].get("name", ""), Operation.SET_COVER, payload,
-                                "insurer", f"insurer cover: {what}"))
+                                "insurer", what))
         return writes
 
 
