@@ -85,24 +85,24 @@ class Ledger:
             (key, customer_id, name, str(amount), currency, status, now, now))
         return cursor.rowcount == 1
 
-    def requests(self, *, statuses=None, customer_id=None) -> list[dict]:
-        query, args = "SELECT * FROM insurer_requests WHERE 1=1", []
+    def requests(self, *, statuses=None, customer_id=None, where="", args=()) -> list[dict]:
+        query, params = "SELECT * FROM insurer_requests WHERE 1=1" + where, list(args)
         if statuses:
             query += f" AND status IN ({', '.join('?' * len(statuses))})"
-            args += list(statuses)
+            params += list(statuses)
         if customer_id:
             query += " AND customer_id=?"
-            args.append(customer_id)
-        cursor = self.db.execute(query + " ORDER BY id", args)
+            params.append(customer_id)
+        cursor = self.db.execute(query + " ORDER BY id", params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor]
 
-    def request_by_key(self, key) -> dict | None:
-        rows = [r for r in self.requests() if r["key"] == key]
+    def request(self, request_row_id) -> dict | None:
+        rows = self.requests(where=" AND id=?", args=(request_row_id,))
         return rows[0] if rows else None
 
-    def request(self, request_row_id) -> dict | None:
-        rows = [r for r in self.requests() if r["id"] == request_row_id]
+    def request_by_key(self, key) -> dict | None:
+        rows = self.requests(where=" AND key=?", args=(key,))
         return rows[0] if rows else None
 
     def pending_customers(self) -> set[str]:
@@ -117,7 +117,7 @@ class Ledger:
         self.db.execute("UPDATE insurer_requests SET attempts=attempts+1, updated_at=? WHERE key=?", (_now(), key))
 
     def request_by_insurer_id(self, request_id) -> dict | None:
-        rows = [r for r in self.requests() if r["request_id"] == request_id]
+        rows = self.requests(where=" AND request_id=?", args=(request_id,))
         return rows[0] if rows else None
 
     # -- decisions ------------------------------------------------------------------------------
