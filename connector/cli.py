@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="evaluate the policy over a snapshot")
     policy_args(p)
     p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("--jobs", type=_positive, metavar="N", help="processes to use (default: one per core for "
+    p.add_argument("--jobs", type=_count_of("processes"), metavar="N", help="processes to use (default: one per core for "
                    "large snapshots, one for small ones)")
     p.set_defaults(func=cmd_evaluate)
 
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_arg(p)
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--once", action="store_true", help="run one cycle and exit")
-    when.add_argument("--every", type=_seconds, metavar="SECONDS", help="run a cycle every SECONDS until stopped")
+    when.add_argument("--every", type=_count_of("seconds"), metavar="SECONDS", help="run a cycle every SECONDS until stopped")
     p.add_argument("--dry-run", action="store_true", help="plan the writes and show them, write nothing")
     p.add_argument("--full", action="store_true", help="read everything again, not only the changes")
     p.set_defaults(func=cmd_run)
@@ -100,24 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of processes (1 or more)")
-    return value
-
-
-def _seconds(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds (1 or more)")
-    return value
+def _count_of(what):
+    """An argparse type: a whole number of `what`, 1 or more."""
+    def count(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of {what} (1 or more)")
+        return value
+    return count
 
 
 def _prepare(args):

@@ -42,6 +42,7 @@ from mappings.errors import ConfigError, did_you_mean, first_problem
 from mappings.models import PolicyTerms
 from rules.evaluate import ENGINES
 
+from .erp import kinds
 from .insurer.config import InsurerConfig, load_insurer
 
 if sys.version_info >= (3, 11):
@@ -52,12 +53,13 @@ else:                                   # pragma: no cover - Python 3.10
 __all__ = ["Config", "ErpConfig", "load_config", "ENV_PREFIX"]
 
 ENV_PREFIX = "CREDITGUARD_"
-ERP_KINDS = ("tryton",)
+ERP_KINDS = kinds()
 
 # section -> key -> (type, required)
 _KEYS = {
     "erp": {"kind": (str, True), "url": (str, True), "database": (str, True), "user": (str, True),
-            "password": (str, False), "timeout": (float, False), "mappings": (str, False)},
+            "password": (str, False), "api_key": (str, False), "timeout": (float, False), "mappings": (str, False),
+            "protocol": (str, False), "company": (str, False), "credit_controller": (str, False)},
     "store": {"path": (str, True)},
     "policy": {"file": (str, False), "engine": (str, False)},
 }
@@ -74,6 +76,10 @@ class ErpConfig:
     timeout: float = 60.0
     mappings: Path | None = None        # None: the built-in mappings/<kind>/
     source: str = ""                    # the config file, for messages
+    api_key: str | None = field(default=None, repr=False)     # Odoo 19+ (JSON-2): the user's API key
+    protocol: str | None = None         # Odoo: jsonrpc | json2 (default: from the server's version)
+    company: str | None = None          # Odoo: the company's id or name (default: the user's current company)
+    credit_controller: str | None = None   # Odoo: the login that gets the credit team's to-dos
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,9 @@ def load_config(path, environ=None) -> Config:
     base = path.resolve().parent
     mappings = values["erp"].pop("mappings", None)
     erp = ErpConfig(**values["erp"], mappings=base / mappings if mappings else None, source=source)
+    if erp.protocol not in (None, "jsonrpc", "json2"):
+        raise ConfigError(f"unknown protocol {erp.protocol!r}", where=f"{source}: [erp] protocol",
+                          hint="jsonrpc (Odoo 17-18) or json2 (Odoo 19 and later); leave it out to choose by version")
     if erp.kind not in ERP_KINDS:
         raise ConfigError(f"unknown ERP kind {erp.kind!r}", where=f"{source}: [erp] kind",
                           hint=f"supported: {', '.join(ERP_KINDS)}")

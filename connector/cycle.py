@@ -101,7 +101,7 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
             step = None if config.insurer is None else insurer_flow.InsurerStep(
                 config.insurer, store, as_of=report.as_of, client=client, dry_run=dry_run)
             _decide(config, policy, engine, step.before_evaluation(records) if step else records, report)
-            states = session.writer.hold_states(needs_state(report.results))
+            states = session.writer.hold_states(needs_state(report.results, session.writer.flagged()))
             cycle_tag = f"cycle-{uuid.uuid4().hex[:12]}"
             plan = plan_writes(report.results, states, store.episodes(), today=report.as_of.isoformat(),
                                cycle=cycle_tag)

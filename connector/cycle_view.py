@@ -27,7 +27,7 @@ def write_cycle(report, out) -> None:
         out.write(f"  writes:    {len(report.planned):,} planned, nothing written (dry run); "
                   f"{report.skipped:,} already done, {report.unchanged:,} already in the ERP\n")
         for write in report.planned:
-            out.write(f"    {write.operation.would} {_who(write)} [{write.rules}]: {terminal.clean(write.reason)}\n")
+            out.write(f"    {write.operation.would} {_who(write)}{_rules(write)}: {terminal.clean(write.reason)}\n")
         return
     written = [(w, o) for w, o in report.done if o is Outcome.WRITTEN]
     found = len(report.done) - len(written)
@@ -36,10 +36,14 @@ def write_cycle(report, out) -> None:
     for write, outcome in report.done:
         detail = f": {terminal.clean(write.reason)}" if write.reason else ""
         suffix = "" if outcome is Outcome.WRITTEN else f" ({outcome.value})"
-        out.write(f"    {write.operation.done}{suffix} for {_who(write)} [{write.rules}]{detail}\n")
+        out.write(f"    {write.operation.done}{suffix} for {_who(write)}{_rules(write)}{detail}\n")
     if report.insurer is not None:
         from .insurer_cli import write_cycle_insurer
         write_cycle_insurer(report.insurer, out)
+
+
+def _rules(write) -> str:
+    return f" [{write.rules}]" if write.rules else ""
 
 
 def _who(write) -> str:

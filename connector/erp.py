@@ -24,11 +24,13 @@ from mappings.mapper import Stream, load_mappings
 
 from .operations import Outcome
 
-__all__ = ["ADAPTERS", "ErpReader", "ErpWriter", "ErpSession", "HoldState", "Page", "connect", "kinds"]
+__all__ = ["ADAPTERS", "ErpReader", "ErpWriter", "ErpSession", "HoldState", "Page", "connect", "kinds", "MANUAL",
+           "CREDIT_GUARD"]
 
 # [erp] kind -> the module that opens a session on that ERP
 ADAPTERS = {
     "tryton": "connector.tryton.adapter",
+    "odoo": "connector.odoo.adapter",
 }
 
 
@@ -43,14 +45,25 @@ class Page:
     related: dict = field(default_factory=dict)      # related name -> {ERP id: record}
 
 
+MANUAL = "manual"                 # a hold placed by a person: Credit Guard never lifts or rewrites it
+CREDIT_GUARD = "credit_guard"     # a hold Credit Guard placed
+
+
 @dataclass(frozen=True)
 class HoldState:
-    """What the ERP says about a customer's hold now."""
+    """What the ERP says about a customer's hold and flag now."""
     on_hold: bool
     reason: str | None = None
     rules: str | None = None
     since: str | None = None
     request_pending: bool = False
+    origin: str | None = None          # CREDIT_GUARD, MANUAL, or None (not held, or unknown)
+    flagged: bool = False
+    flag_reason: str | None = None
+
+    @property
+    def manual(self) -> bool:
+        return self.on_hold and self.origin == MANUAL
 
 
 class ErpReader(Protocol):
@@ -81,14 +94,24 @@ class ErpWriter(Protocol):
 
     def hold_states(self, customer_ids: Iterable[str]) -> dict[str, HoldState]: ...
 
+    def flagged(self) -> set[str]:
+        """Every customer the ERP shows as flagged now."""
+
     def place_hold(self, customer_id: str, *, reason: str, rules: str) -> Outcome: ...
 
     def update_hold(self, customer_id: str, *, reason: str, rules: str) -> Outcome: ...
 
     def release_hold(self, customer_id: str) -> Outcome: ...
 
+    def set_flag(self, customer_id: str, *, reason: str) -> Outcome: ...
+
+    def clear_flag(self, customer_id: str) -> Outcome: ...
+
     def add_note(self, customer_id: str, *, text: str, marker: str) -> Outcome:
         """A note on the customer unless one carrying `marker` is there already."""
+
+    def notify(self, customer_id: str, *, text: str, marker: str) -> Outcome:
+        """A note, and a to-do for the credit team where the ERP has them, unless `marker` is there already."""
 
     def request_cover(self, customer_id: str, *, text: str, marker: str) -> Outcome: ...
 
@@ -130,9 +153,10 @@ def connect(erp) -> ErpSession:
     if erp.kind not in ADAPTERS:
         raise ConfigError(f"no adapter for ERP kind {erp.kind!r}", where=f"{erp.source}: [erp] kind",
                           hint=f"supported: {', '.join(ADAPTERS)}")
-    if not erp.password:
-        raise ConfigError("no password for the ERP user", where=f"{erp.source}: [erp] password",
-                          hint="set password under [erp], or the environment variable CREDITGUARD_ERP_PASSWORD")
+    if not (erp.password or erp.api_key):
+        raise ConfigError("no password (or API key) for the ERP user", where=f"{erp.source}: [erp] password",
+                          hint="set password (or api_key) under [erp], or the environment variable "
+                               "CREDITGUARD_ERP_PASSWORD (or CREDITGUARD_ERP_API_KEY)")
     adapter = importlib.import_module(ADAPTERS[erp.kind])
     session = adapter.open_session(erp, streams)
     try:

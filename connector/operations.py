@@ -1,10 +1,13 @@
 """The ERP write operations, defined once: what each writes, how it is shown, which audit event it makes.
 
     operation       writes                                           audit      customer held after
-    place_hold      the hold (reason, rules, since)                  placed     yes
-    update_hold     the hold's reason and rules                      updated    yes
-    release_hold    clears a hold Credit Guard placed                released   no
-    add_note        a note (flag, notification), once per episode    -          -
+    place_hold      the hold (reason, rules, since, origin Credit Guard)  placed  yes
+    update_hold     the hold's reason and rules (the rules changed)  updated    yes
+    release_hold    clears a hold Credit Guard placed (never a manual one)  released  no
+    set_flag        the flag and its reason, shown at order entry    -          -
+    clear_flag      clears the flag                                  -          -
+    add_note        a note (a flag's), once per episode              -          -
+    notify          a note for the credit team, and where the ERP has them an activity, once per episode
     request_cover   a cover request: a note and the pending flag     -          -
     set_cover       the customer's insurer cover fields (amount,     -          -
                     status, valid until, request pending)
@@ -36,7 +39,10 @@ class Operation(str, Enum):
     PLACE_HOLD = ("place_hold", "hold placed", "would place a hold on", "placed", True)
     UPDATE_HOLD = ("update_hold", "hold reason updated", "would update the hold reason of", "updated", True)
     RELEASE_HOLD = ("release_hold", "hold released", "would release the hold on", "released", False)
+    SET_FLAG = ("set_flag", "flag set", "would flag", None, None)
+    CLEAR_FLAG = ("clear_flag", "flag cleared", "would clear the flag of", None, None)
     ADD_NOTE = ("add_note", "note added", "would add a note to", None, None)
+    NOTIFY = ("notify", "credit team notified", "would notify the credit team about", None, None)
     REQUEST_COVER = ("request_cover", "cover requested", "would request insurer cover for", None, None)
     SET_COVER = ("set_cover", "insurer cover updated", "would update the insurer cover of", None, None)
 
@@ -72,8 +78,14 @@ def apply(writer, write: Write) -> Outcome:
         return writer.update_hold(customer, **payload)
     if write.operation is Operation.RELEASE_HOLD:
         return writer.release_hold(customer)
+    if write.operation is Operation.SET_FLAG:
+        return writer.set_flag(customer, **payload)
+    if write.operation is Operation.CLEAR_FLAG:
+        return writer.clear_flag(customer)
     if write.operation is Operation.ADD_NOTE:
         return writer.add_note(customer, **payload)
+    if write.operation is Operation.NOTIFY:
+        return writer.notify(customer, **payload)
     if write.operation is Operation.REQUEST_COVER:
         return writer.request_cover(customer, **payload)
     if write.operation is Operation.SET_COVER:

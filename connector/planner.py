@@ -1,10 +1,14 @@
 """Plan the ERP writes of a cycle: the decisions' desired state against the ERP's current state. Pure.
 
-    hold           -> place_hold (not held yet) or update_hold (held, other reason or rules)
-    release        -> release_hold (still held)
-    flag, notify   -> add_note, once per episode of the decision (keyed by decision key and since)
+    hold           -> place_hold (not held yet) or update_hold (held, and the rules that hold it changed; a
+                      day count moving in the reason is no reason to rewrite it); a manual hold is left alone
+    release        -> release_hold (still held by Credit Guard; a manual hold is never released)
+    flag           -> set_flag (not flagged, or another reason), and a note once per episode
+    no flag        -> clear_flag (still flagged in the ERP)
+    notify         -> notify (a note, and a to-do where the ERP has them), once per episode
     request_limit  -> request_cover (a note with the amount and the request-pending flag), unless pending
-State writes (holds) are keyed per cycle: whether to write is decided by comparing with the ERP.
+State writes (holds, flags) are keyed per cycle: whether to write is decided by comparing with the ERP; notes
+are keyed per episode of the decision (its key and since).
 """
 from __future__ import annotations
 
@@ -12,12 +16,12 @@ from dataclasses import dataclass, field
 
 from .operations import Operation, Write
 
-__all__ = ["Plan", "plan_writes", "needs_state", "NOTE_ACTIONS", "STATE_ACTIONS"]
+__all__ = ["Plan", "plan_writes", "needs_state", "STATE_ACTIONS"]
 
-NOTE_ACTIONS = ("flag", "notify")
-STATE_ACTIONS = ("hold", "release", "request_limit")
+STATE_ACTIONS = ("hold", "release", "request_limit", "flag")
 NOTE_TITLE = {"flag": "Credit Guard flag", "notify": "Credit Guard notification",
               "request_limit": "Credit Guard cover request"}
+NOTE_OPERATION = {"flag": Operation.ADD_NOTE, "notify": Operation.NOTIFY, "request_limit": Operation.REQUEST_COVER}
 
 
 @dataclass
@@ -27,9 +31,10 @@ class Plan:
     unchanged: int = 0                                # state writes not needed: the ERP has it already
 
 
-def needs_state(results) -> set[str]:
-    """Customers whose ERP hold state the planner must compare with."""
-    return {r.customer_id for r in results for d in r.decisions if d.action in STATE_ACTIONS}
+def needs_state(results, flagged=()) -> set[str]:
+    """Customers whose ERP state the planner must compare with: those with a state decision, and those the
+    ERP shows as flagged now (`flagged`), whose flag may have to be cleared."""
+    return {r.customer_id for r in results for d in r.decisions if d.action in STATE_ACTIONS} | set(flagged)
 
 
 def plan_writes(results, states, episodes, *, today: str, cycle: str) -> Plan:
@@ -42,46 +47,63 @@ def plan_writes(results, states, episodes, *, today: str, cycle: str) -> Plan:
             _plan_hold(plan, result, state, cycle)
         elif releases := [d for d in result.decisions if d.action == "release"]:
             _plan_release(plan, result, releases[0], state, cycle)
+        _plan_flag(plan, result, state, cycle)
         for decision in result.decisions:
-            if decision.action in NOTE_ACTIONS or decision.action == "request_limit":
+            if decision.action in NOTE_OPERATION:
                 since = episodes.get(decision.key) or today
                 plan.episodes[decision.key] = (result.customer_id, since)
                 _plan_note(plan, result, decision, since, state)
     return plan
 
 
+def _state_write(plan, result, operation, cycle, payload, rules="", reason=""):
+    plan.writes.append(Write(f"{cycle}/{operation.value}/{result.customer_id}", result.customer_id, result.name,
+                             operation, payload, rules, reason))
+
+
+def _rule_set(rules) -> frozenset:
+    return frozenset(r.strip() for r in (rules or "").split(",") if r.strip())
+
+
 def _plan_hold(plan, result, state, cycle):
     hold = result.hold
+    if state is not None and state.manual:
+        plan.unchanged += 1                     # a person holds the customer: their hold stays as it is
+        return
     if state is None or not state.on_hold:
         operation = Operation.PLACE_HOLD
-    elif (state.reason, state.rules) != (hold.reason, hold.rules):
+    elif _rule_set(state.rules) != _rule_set(hold.rules):
         operation = Operation.UPDATE_HOLD
     else:
         plan.unchanged += 1
         return
-    plan.writes.append(Write(f"{cycle}/{operation.value}/{result.customer_id}", result.customer_id, result.name,
-                             operation, {"reason": hold.reason, "rules": hold.rules}, hold.rules, hold.reason))
+    _state_write(plan, result, operation, cycle, {"reason": hold.reason, "rules": hold.rules}, hold.rules, hold.reason)
 
 
 def _plan_release(plan, result, release, state, cycle):
-    if state is None or not state.on_hold:
+    if state is None or not state.on_hold or state.manual:
         plan.unchanged += 1
         return
-    operation = Operation.RELEASE_HOLD
-    plan.writes.append(Write(f"{cycle}/{operation.value}/{result.customer_id}", result.customer_id, result.name,
-                             operation, {}, release.rule, release.message))
+    _state_write(plan, result, Operation.RELEASE_HOLD, cycle, {}, release.rule, release.message)
+
+
+def _plan_flag(plan, result, state, cycle):
+    flags = [d for d in result.decisions if d.action == "flag"]
+    if flags:
+        reason = "; ".join(dict.fromkeys(d.message for d in flags))
+        rules = ", ".join(dict.fromkeys(d.rule for d in flags))
+        if state is not None and state.flagged and state.flag_reason == reason:
+            return
+        _state_write(plan, result, Operation.SET_FLAG, cycle, {"reason": reason}, rules, reason)
+    elif state is not None and state.flagged:
+        _state_write(plan, result, Operation.CLEAR_FLAG, cycle, {}, "", "no flag rule applies any more")
 
 
 def _plan_note(plan, result, decision, since, state):
     key = f"{decision.key}@{since}"
-    marker = f"[creditguard {key}]"
+    if decision.action == "request_limit" and state is not None and state.request_pending:
+        plan.unchanged += 1
+        return
     text = f"{NOTE_TITLE[decision.action]} ({decision.rule}): {decision.message}"
-    if decision.action == "request_limit":
-        if state is not None and state.request_pending:
-            plan.unchanged += 1
-            return
-        operation = Operation.REQUEST_COVER
-    else:
-        operation = Operation.ADD_NOTE
-    plan.writes.append(Write(key, result.customer_id, result.name, operation, {"text": text, "marker": marker},
-                             decision.rule, decision.message))
+    plan.writes.append(Write(key, result.customer_id, result.name, NOTE_OPERATION[decision.action],
+                             {"text": text, "marker": f"[creditguard {key}]"}, decision.rule, decision.message))

@@ -8,6 +8,7 @@ adds start with `_`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -146,14 +147,16 @@ def first_country(address_ids, ctx):
 def insurer_cover(amount, status, valid_until, request_pending, ctx):
     """The add-on's cover fields as an InsurerCover (company currency); a request without a cover yet is a
     cover of 0 with status pending, so the request is not repeated."""
+    return _cover(amount, None, status, valid_until, request_pending, ctx)
+
+
+def _cover(amount, currency, status, valid_until, request_pending, ctx):
+    """An InsurerCover record, in `currency` or the company's; None when there is neither cover nor request."""
     request_pending = bool(request_pending)
     if not status and not request_pending:
         return None
-    currency = ctx.company.get("currency")
-    if currency is None:
-        raise MappingError("insurer cover needs the company's currency (the `company` stream)", where=ctx.where)
-    return {"amount": Decimal(str(amount or 0)), "currency": currency, "status": status or "pending",
-            "valid_until": valid_until, "request_pending": request_pending}
+    return {"amount": Decimal(str(amount or 0)), "currency": currency or company_currency(None, ctx),
+            "status": status or "pending", "valid_until": valid_until, "request_pending": request_pending}
 
 
 _INVOICE_STATES = {"draft": "draft", "validated": "draft", "posted": "posted", "paid": "posted",
@@ -247,3 +250,89 @@ def _line_amount(line, invoice_currency, ctx):
     if line.get("second_currency") and line.get("second_currency") == invoice_currency:
         return Decimal(str(line.get("amount_second_currency") or 0))
     return Decimal(str(line.get("debit") or 0)) - Decimal(str(line.get("credit") or 0))
+
+
+# -- Odoo specifics -----------------------------------------------------------------------------
+
+_ODOO_ORDER_STATES = {"draft": "quotation", "sent": "quotation", "sale": "confirmed", "done": "done",
+                      "cancel": "cancelled"}
+_ODOO_INVOICE_STATES = {"draft": "draft", "posted": "posted", "cancel": "cancelled"}
+_ODOO_INVOICE_KINDS = {"out_invoice": "invoice", "out_refund": "credit_note"}
+_PREVIEW_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")       # US English, as the mapping reads it
+
+
+@converter
+def odoo_order_state(state, ctx):
+    """draft/sent -> quotation, sale -> confirmed, done (Odoo 16 and older) -> done, cancel -> cancelled."""
+    return _state(_ODOO_ORDER_STATES, state, "sale order", ctx)
+
+
+@converter
+def odoo_invoice_state(state, ctx):
+    return _state(_ODOO_INVOICE_STATES, state, "invoice", ctx)
+
+
+@converter
+def odoo_invoice_kind(move_type, ctx):
+    """out_invoice -> invoice, out_refund -> credit_note."""
+    return _state(_ODOO_INVOICE_KINDS, move_type, "customer invoice type", ctx)
+
+
+@converter
+def line_id(move_id, line, ctx):
+    """`<invoice>/<receivable line>`: one canonical invoice per instalment."""
+    return f"{canonical_id(move_id)}/{canonical_id(line)}"
+
+
+@converter
+def company_currency(company_id, ctx):
+    """The company's currency (the `company` stream): what Odoo books amounts of journal items in."""
+    currency = ctx.company.get("currency")
+    if currency is None:
+        raise MappingError("needs the company's currency (the `company` stream)", where=ctx.where)
+    return currency
+
+
+@converter
+def datetime_date(value, ctx):
+    """The date of an ERP date-time ("2026-11-30 14:05:00" or a datetime)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+@converter
+def country_code(country_id, ctx):
+    """The ISO code of a country read with the page (related `countries`)."""
+    country = ctx.related.get("countries", {}).get(_first_id(country_id))
+    code = country.get("code") if country else None
+    return code.upper() if code else None
+
+
+@converter
+def commercial_partner(partner_id, ctx):
+    """The commercial partner (the company) of a partner read with the page (related `partners`)."""
+    partner = ctx.related.get("partners", {}).get(_first_id(partner_id))
+    return canonical_id(partner.get("commercial_partner_id")) if partner else canonical_id(partner_id)
+
+
+@converter
+def preview_days(preview, example_date, ctx):
+    """Days from an example invoice's date to the last due date Odoo computed for it under the term."""
+    dates = [dt.date(int(y), int(m), int(d)) for m, d, y in _PREVIEW_DATE.findall(preview or "")]
+    if not dates or not example_date:
+        return 0
+    return max(0, (max(dates) - dt.date.fromisoformat(str(example_date)[:10])).days)
+
+
+@converter
+def insurer_cover_with_currency(amount, currency_id, status, valid_until, request_pending, ctx):
+    """The add-on's cover fields as an InsurerCover, in the cover's own currency (company currency if unset)."""
+    currency = ctx.lookup("currencies", currency_id, "currency")["code"] if currency_id else None
+    return _cover(amount, currency, status, valid_until, request_pending, ctx)
+
+
+def _first_id(value):
+    return value[0] if isinstance(value, (list, tuple)) and value else value

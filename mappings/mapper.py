@@ -12,9 +12,11 @@ connect time, then applied to pages of ERP records.
     related:                             # other records read with each page, for converters
       lines_to_pay: {model: account.move.line, from: lines_to_pay, read: [maturity_date, debit, credit]}
     split: instalments                   # optional named splitter: one ERP record -> several records
+    context: {lang: en_US}               # optional: the ERP call context to read with
     map:                                 # source[, source...] -> target [| converter]
       - _id -> id
       - party -> customer_id | record_id
+      - creditguard_hold? -> on_hold     # `?`: read when the ERP has the field (an add-on), else None
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ MAPPINGS_DIR = Path(__file__).parent
 TARGETS = ROW_MODELS
 LOOKUP_TARGETS = ("company", "currency", "payment_term")
 READ_ORDER = ("currency", "payment_term", "company", "customer", "invoice", "order")   # lookups first
-_LINE = re.compile(r"^\s*(?P<sources>[\w.]+(?:\s*,\s*[\w.]+)*)\s*->\s*(?P<target>\w+)\s*"
+_LINE = re.compile(r"^\s*(?P<sources>[\w.]+\??(?:\s*,\s*[\w.]+\??)*)\s*->\s*(?P<target>\w+)\s*"
                    r"(?:\|\s*(?P<converter>\w+))?\s*$")
 
 
@@ -62,6 +64,7 @@ class _StreamFile(BaseModel):
     read: list[str] = []
     related: dict[str, _Related] = {}
     split: Optional[str] = None
+    context: dict = {}
     map: list[str]
 
 
@@ -103,6 +106,8 @@ class Stream:
     lines: tuple          # MapLine
     source: str           # the file, for messages
     line_of: dict         # what -> line in the file
+    optional: frozenset = frozenset()   # fields read when the ERP has them (`name? -> target`), else None
+    context: dict = None                # the ERP call context to read with (e.g. a language)
 
     @property
     def is_lookup(self) -> bool:
@@ -116,8 +121,13 @@ class Stream:
         """Every ERP model the stream reads: its own, then its related records'."""
         return tuple(dict.fromkeys([self.model, *(r.model for r in self.related)]))
 
+    def fields_to_read(self, fields_of) -> list[str]:
+        """The fields of `model` to ask the ERP for: every field read, less optional ones it does not have."""
+        known = fields_of(self.model) if self.optional else ()
+        return [f for f in self.read if f not in self.optional or f in known]
+
     def missing_fields(self, fields_of) -> list[tuple[str, str, int]]:
-        """(model, field, line in the file) of each field read that `fields_of(model)` does not list."""
+        """(model, field, line in the file) of each required field read that `fields_of(model)` does not list."""
         wanted = [(self.model, f, self.line_of.get(("field", f), 1)) for f in self.read]
         if self.replication_key:
             wanted.append((self.model, self.replication_key, self.line_of.get("replication_key", 1)))
@@ -126,7 +136,8 @@ class Stream:
         for model, _name, _line in wanted:
             if model not in known:
                 known[model] = set(fields_of(model))
-        return [(model, name, line) for model, name, line in wanted if name not in known[model]]
+        return [(model, name, line) for model, name, line in wanted
+                if name not in known[model] and not (model == self.model and name in self.optional)]
 
     def no_such_field(self, model, name, line, known) -> MappingError:
         return MappingError(f"the ERP's model {model} has no field {name!r}", where=f"{self.source}:{line}",
@@ -190,11 +201,11 @@ def load_stream(path) -> Stream:
 def _build(spec, source, lines) -> Stream:
     """The checked Stream of a parsed mapping file: its map lines, the fields it reads, its related records."""
     line_of = {"stream": lines.get(("stream",), 1), "replication_key": lines.get(("replication_key",), 1)}
-    map_lines = _map_lines(spec, source, lines)
+    map_lines, optional = _map_lines(spec, source, lines)
     read = _fields_read(spec, map_lines, lines, line_of)
     related = _related(spec, read, source, lines, line_of)
     return Stream(spec.stream, spec.model, spec.target, spec.domain, spec.replication_key, spec.page_size,
-                  tuple(read), related, spec.split, map_lines, source, line_of)
+                  tuple(read), related, spec.split, map_lines, source, line_of, optional, spec.context)
 
 
 def _map_lines(spec, source, lines) -> tuple:
@@ -202,13 +213,14 @@ def _map_lines(spec, source, lines) -> tuple:
     splitter's fields; every required target field must be mapped."""
     target_fields = _target_fields(spec.target)
     provides = _splitter(spec, source, lines).provides if spec.split else frozenset()
-    map_lines, seen = [], {}
+    map_lines, seen, optional = [], {}, set()
     for i, text in enumerate(spec.map):
         at = ("map", i)
         match = _LINE.match(text)
         if not match:
             _fail(f"{text!r} is not `source -> target` or `source -> target | converter`", source, lines, at)
-        sources = tuple(s.strip() for s in match["sources"].split(","))
+        sources = tuple(s.strip().rstrip("?") for s in match["sources"].split(","))
+        optional.update(s.strip().rstrip("?") for s in match["sources"].split(",") if s.strip().endswith("?"))
         target, name = match["target"], match["converter"]
         if target not in target_fields:
             _fail(f"{spec.target} has no field {target!r}", source, lines, at, did_you_mean(target, target_fields))
@@ -225,7 +237,7 @@ def _map_lines(spec, source, lines) -> tuple:
     missing = [f for f, required in target_fields.items() if required and f not in seen]
     if missing:
         _fail(f"the map leaves required {spec.target} field(s) unset: {', '.join(missing)}", source, lines, ("map",))
-    return tuple(map_lines)
+    return tuple(map_lines), frozenset(optional)
 
 
 def _splitter(spec, source, lines):

@@ -126,14 +126,14 @@ def test_the_command_line_exits_2_without_a_traceback(tmp_path):
     for command in (("run", "--once"), ("sync",), ("holds",), ("snapshot", "-o", tmp_path / "s.json")):
         proc = run_cli(command[0], "--config", path, *command[1:])
         assert proc.returncode == 2, proc.stderr
-        assert proc.stderr == f"error: {path}: [erp] kind: unknown ERP kind 'sap'\n  hint: supported: tryton\n"
+        assert proc.stderr == f"error: {path}: [erp] kind: unknown ERP kind 'sap'\n  hint: supported: tryton, odoo\n"
 
 
 def test_run_without_a_password_says_where_to_put_it(tmp_path):
     path = write(tmp_path, GOOD.replace('    password = "secret-Pa55"\n', ""))
     proc = run_cli("run", "--once", "--config", path)
     assert proc.returncode == 2
-    assert "no password for the ERP user" in proc.stderr and "CREDITGUARD_ERP_PASSWORD" in proc.stderr
+    assert "no password (or API key) for the ERP user" in proc.stderr and "CREDITGUARD_ERP_PASSWORD" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -38,3 +38,36 @@ def test_holds_list_reasons_and_holds_placed_by_others():
         "    Exposure 1,500.00 exceeds credit limit 1,000.00\n"
         "9 Manual Hold Ltd: on hold in the ERP (not placed by Credit Guard)\n"
         "1 hold by Credit Guard\n")
+
+
+def report(dry_run, done=()):
+    import datetime as dt
+    from collections import Counter
+
+    from connector.cycle import CycleReport
+    from connector.operations import Operation, Write
+    hold = Write("c/place_hold/2", "2", "Acme", Operation.PLACE_HOLD, {}, "credit_limit.exceeded", "Exposure too high")
+    note = Write("k@d", "2", "Acme", Operation.ADD_NOTE, {}, "overdue.flag", "Overdue 40 days")
+    return CycleReport(cycle_id=3, dry_run=dry_run, as_of=dt.date(2026, 11, 30), read={"customers": 1200},
+                       customers=1200, statuses=Counter(hold=1, ok=1199), decisions=Counter(hold=1, flag=1),
+                       planned=[hold, note], done=list(done))
+
+
+def test_a_dry_run_words_its_writes_as_a_real_run_would():
+    from connector.cycle_view import write_cycle
+    out = io.StringIO()
+    write_cycle(report(True), out)
+    text = out.getvalue()
+    assert "would place a hold on 2 Acme [credit_limit.exceeded]: Exposure too high" in text
+    assert "place_hold" not in text and "read:      customers 1,200" in text
+
+
+def test_a_note_that_was_already_there_is_not_a_write_done():
+    from connector.cycle_view import write_cycle
+    from connector.operations import Outcome
+    planned = report(False).planned
+    out = io.StringIO()
+    write_cycle(report(False, [(planned[0], Outcome.WRITTEN), (planned[1], Outcome.ALREADY_THERE)]), out)
+    text = out.getvalue()
+    assert "writes:    1 done, 1 skipped (already done)" in text
+    assert "note added (already there) for 2 Acme [overdue.flag]" in text

@@ -321,3 +321,25 @@ def test_the_tryton_add_on_knows_exactly_the_canonical_cover_statuses():
                    and any(getattr(t, "id", None) == "COVER_STATUSES" for t in node.targets)]
     keys = [element.elts[0].value for element in selection.elts]
     assert keys == [None, *COVER_STATUSES]
+
+
+def test_an_optional_source_is_read_only_where_the_erp_has_it(tmp_path):
+    path = tmp_path / "customers.yaml"
+    path.write_text("stream: customers\nmodel: res.partner\ntarget: customer\nmap:\n  - id -> id | record_id\n"
+                    "  - name -> name\n  - credit_guard_hold? -> on_hold | boolean\n")
+    stream = load_stream(path)
+    without_addon = {"res.partner": {"id": {}, "name": {}}}
+    assert stream.missing_fields(without_addon.__getitem__) == []
+    assert stream.fields_to_read(without_addon.__getitem__) == ["id", "name"]
+    with_addon = {"res.partner": {"id": {}, "name": {}, "credit_guard_hold": {}}}
+    assert stream.fields_to_read(with_addon.__getitem__) == ["id", "name", "credit_guard_hold"]
+    [(_, [customer])] = stream.map_page([{"id": 7, "name": "Acme"}])
+    assert customer["on_hold"] is False
+
+
+def test_odoo_term_days_come_from_the_due_dates_odoo_computed():
+    from mappings.converters import CONVERTERS, MapContext
+    preview = ('<b>1#</b> Installment of <b>$ 300.00</b> due on <b>11/30/2026</b>'
+               '<b>2#</b> Installment of <b>$ 700.00</b> due on <b>01/29/2027</b>')
+    assert CONVERTERS["preview_days"](preview, "2026-11-30", ctx=MapContext()) == 60
+    assert CONVERTERS["preview_days"]("", "2026-11-30", ctx=MapContext()) == 0

@@ -35,20 +35,41 @@ def test_a_hold_already_in_the_erp_is_not_written_again():
     assert result.writes == [] and result.unchanged == 1
 
 
-def test_a_hold_with_a_new_reason_is_updated():
+def test_a_hold_whose_numbers_moved_is_not_rewritten():
     state = HoldState(True, "Exposure 1,200.00 exceeds credit limit 1,000.00", "credit_limit.exceeded")
-    [write] = plan(HOLD_A, state=state).writes
-    assert write.operation == "update_hold" and write.reason == HOLD_A.message
+    result = plan(HOLD_A, state=state)
+    assert result.writes == [] and result.unchanged == 1
+
+
+def test_a_hold_is_rewritten_when_the_rules_holding_the_customer_change():
+    state = HoldState(True, HOLD_A.message, "credit_limit.exceeded")
+    [write] = plan(HOLD_A, HOLD_B, state=state).writes
+    assert write.operation == "update_hold" and write.rules == "credit_limit.exceeded, overdue.extension_exceeded"
+
+
+def test_a_manual_hold_is_never_released_nor_rewritten():
+    manual = HoldState(True, "Lawsuit pending", None, origin="manual")
+    assert plan(RELEASE, state=manual).writes == []
+    assert plan(HOLD_A, state=manual).writes == []
 
 
 def test_release_only_when_the_erp_still_holds():
-    [write] = plan(RELEASE, state=HoldState(True, "x", "y")).writes
+    [write] = plan(RELEASE, state=HoldState(True, "x", "y", origin="credit_guard")).writes
     assert write.operation == "release_hold" and write.rules == "hold.release"
     assert plan(RELEASE, state=HoldState(False)).writes == []
 
 
+def test_a_flag_sets_the_erp_flag_once_and_clears_it_when_gone():
+    [flag, _note] = plan(FLAG, state=HoldState(False)).writes
+    assert flag.operation == "set_flag" and flag.payload == {"reason": FLAG.message}
+    assert [w.operation for w in plan(FLAG, state=HoldState(False, flagged=True, flag_reason=FLAG.message)).writes] \
+        == ["add_note"]
+    [clear] = plan(state=HoldState(False, flagged=True, flag_reason="old")).writes
+    assert clear.operation == "clear_flag"
+
+
 def test_a_flag_becomes_a_note_keyed_by_its_episode():
-    result = plan(FLAG)
+    result = plan(FLAG, state=HoldState(False, flagged=True, flag_reason=FLAG.message))
     [write] = result.writes
     assert write.operation == "add_note" and write.key == f"{FLAG.key}@2026-11-27"
     assert write.payload["marker"] == f"[creditguard {FLAG.key}@2026-11-27]"
@@ -57,7 +78,8 @@ def test_a_flag_becomes_a_note_keyed_by_its_episode():
 
 
 def test_an_ongoing_flag_keeps_the_key_of_its_first_day():
-    [write] = plan(FLAG, episodes={FLAG.key: "2026-11-01"}).writes
+    [write] = plan(FLAG, episodes={FLAG.key: "2026-11-01"},
+                   state=HoldState(False, flagged=True, flag_reason=FLAG.message)).writes
     assert write.key == f"{FLAG.key}@2026-11-01"
 
 
@@ -67,7 +89,8 @@ def test_a_limit_request_is_not_repeated_while_one_is_pending():
     assert write.operation == "request_cover" and write.key.endswith(":2000@2026-11-27")
 
 
-def test_only_customers_with_hold_release_or_request_need_the_erp_state():
+def test_customers_with_a_state_decision_or_flagged_in_the_erp_need_the_erp_state():
     results = [CustomerResult("5", "A", {}, (FLAG,)), CustomerResult("6", "B", {}, (RELEASE,)),
-               CustomerResult("7", "C", {}, (HOLD_A,)), CustomerResult("8", "D", {}, ())]
-    assert needs_state(results) == {"6", "7"}
+               CustomerResult("7", "C", {}, (HOLD_A,)), CustomerResult("8", "D", {}, ()),
+               CustomerResult("9", "E", {}, ())]
+    assert needs_state(results, flagged={"9"}) == {"5", "6", "7", "9"}

@@ -7,13 +7,13 @@ import datetime as dt
 from mappings.ids import canonical_id
 
 from ..erp import Page
+from ..reading import bookmark_after, domain_for, read_related
 
 __all__ = ["TrytonReader", "OVERLAP"]
 
 # Tryton stamps write_date when a transaction writes, not when it commits: a record written by a transaction
 # still open at our read can appear later with an earlier write_date. Incremental reads go back this far.
 OVERLAP = dt.timedelta(seconds=120)
-_CHUNK = 1000
 
 
 class TrytonReader:
@@ -40,55 +40,25 @@ class TrytonReader:
 
     def pages(self, stream, since: str | None = None):
         """Pages of the stream's records (all, or changed since the bookmark `since`), with related records."""
-        domain = self._domain(stream)
+        domain = domain_for(stream, self.client.context.get('company'))
         if since and stream.replication_key:
-            start = dt.datetime.fromisoformat(since) - OVERLAP
-            domain.append((stream.replication_key, '>', start))
-        fields = list(stream.read)
+            domain.append((stream.replication_key, '>', dt.datetime.fromisoformat(since) - OVERLAP))
+        fields = stream.fields_to_read(self.fields_of)
         if stream.replication_key and stream.replication_key not in fields:
             fields.append(stream.replication_key)
-        for records in self.client.pages(stream.model, domain, fields, page_size=stream.page_size):
-            yield Page(records, self._related(stream, records))
+        for records in self.client.pages(stream.model, domain, fields, page_size=stream.page_size,
+                context=stream.context or None):
+            yield Page(records, read_related(stream, records, self._read))
 
     def ids(self, stream) -> set[str]:
         """Every id the stream's domain selects now (to notice deleted records); ids only, no fields."""
-        return {canonical_id(i) for i in self.client.search(stream.model, self._domain(stream), 0, None,
-            [('id', 'ASC')])}
+        return {canonical_id(i) for i in self.client.search(stream.model,
+            domain_for(stream, self.client.context.get('company')), 0, None, [('id', 'ASC')])}
 
     @staticmethod
     def bookmark(stream, records) -> str | None:
         """The bookmark after these records: their latest replication value, ISO text."""
-        values = [r.get(stream.replication_key) for r in records] if stream.replication_key else []
-        values = [v for v in values if v]
-        return max(values).isoformat() if values else None
+        return bookmark_after(stream, records)
 
-    def _domain(self, stream) -> list:
-        company = self.client.context.get('company')
-        return [_substitute(clause, company) for clause in stream.domain]
-
-    def _related(self, stream, records) -> dict:
-        found = {}
-        for related in stream.related:
-            head, _, field = related.source.partition('.')
-            rows = found[head].values() if field else records
-            ids = sorted({i for row in rows for i in _ids(row.get(field or head))})
-            found[related.name] = {}
-            for start in range(0, len(ids), _CHUNK):
-                for row in self.client.model(related.model, 'read', ids[start:start + _CHUNK],
-                        list(related.read)):
-                    found[related.name][row['id']] = row
-        return found
-
-
-def _ids(value):
-    if value is None or value is False:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [v for v in value if isinstance(v, int)]
-    return [value] if isinstance(value, int) else []
-
-
-def _substitute(clause, company):
-    if isinstance(clause, list):
-        return [_substitute(part, company) for part in clause]
-    return company if clause == '$company' else clause
+    def _read(self, model, ids, fields):
+        return self.client.model(model, 'read', ids, fields)

@@ -8,16 +8,18 @@ from decimal import Decimal
 
 from mappings.ids import IntegerIds
 
-from ..erp import HoldState
+from ..erp import CREDIT_GUARD, HoldState
 from ..operations import Outcome
 
 __all__ = ["TrytonWriter"]
 
 PARTY = 'party.party'
 NOTE = 'ir.note'
-HOLD, REASON, SINCE, RULE = ('creditguard_hold', 'creditguard_hold_reason', 'creditguard_hold_since',
-    'creditguard_hold_rule')
+HOLD, REASON, SINCE, RULE, ORIGIN = ('creditguard_hold', 'creditguard_hold_reason', 'creditguard_hold_since',
+    'creditguard_hold_rule', 'creditguard_hold_origin')
+FLAG, FLAG_REASON = 'creditguard_flag', 'creditguard_flag_reason'
 REQUEST_PENDING = 'insurer_cover_request_pending'
+STATE = [HOLD, REASON, RULE, SINCE, ORIGIN, FLAG, FLAG_REASON, REQUEST_PENDING]
 COVER_AMOUNT, COVER_STATUS, COVER_VALID_UNTIL = ('insurer_cover_amount', 'insurer_cover_status',
     'insurer_cover_valid_until')
 COVER_FIELDS = (COVER_AMOUNT, COVER_STATUS, COVER_VALID_UNTIL, REQUEST_PENDING)
@@ -25,7 +27,8 @@ COVER_FIELDS = (COVER_AMOUNT, COVER_STATUS, COVER_VALID_UNTIL, REQUEST_PENDING)
 
 class TrytonWriter:
     """Applies the write operations to parties through a logged-in TrytonClient."""
-    required_fields = {PARTY: (HOLD, REASON, SINCE, RULE, *COVER_FIELDS), NOTE: ('resource', 'message')}
+    required_fields = {PARTY: (HOLD, REASON, SINCE, RULE, ORIGIN, FLAG, FLAG_REASON, *COVER_FIELDS),
+        NOTE: ('resource', 'message')}
     required_access = {PARTY: ('read', 'write'), NOTE: ('read', 'create')}
     ids = IntegerIds
 
@@ -40,13 +43,17 @@ class TrytonWriter:
         parties = sorted({self.ids.erp(i) for i in customer_ids})
         if not parties:
             return {}
-        rows = self.client.read(PARTY, parties, [HOLD, REASON, RULE, SINCE, REQUEST_PENDING])
+        rows = self.client.read(PARTY, parties, STATE)
         return {self.ids.canonical(r['id']): HoldState(bool(r[HOLD]), r[REASON] or None, r[RULE] or None,
-            r[SINCE].isoformat() if r[SINCE] else None, bool(r[REQUEST_PENDING])) for r in rows}
+            r[SINCE].isoformat() if r[SINCE] else None, bool(r[REQUEST_PENDING]), r[ORIGIN] or None,
+            bool(r[FLAG]), r[FLAG_REASON] or None) for r in rows}
+
+    def flagged(self) -> set[str]:
+        return {self.ids.canonical(i) for i in self.client.search(PARTY, [(FLAG, '=', True)])}
 
     def place_hold(self, customer_id, *, reason, rules) -> Outcome:
         self.client.write(PARTY, [self.ids.erp(customer_id)], {HOLD: True, REASON: reason, RULE: rules,
-            SINCE: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)})
+            ORIGIN: CREDIT_GUARD, SINCE: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)})
         return Outcome.WRITTEN
 
     def update_hold(self, customer_id, *, reason, rules) -> Outcome:
@@ -55,8 +62,20 @@ class TrytonWriter:
 
     def release_hold(self, customer_id) -> Outcome:
         self.client.write(PARTY, [self.ids.erp(customer_id)], {HOLD: False, REASON: None, RULE: None,
-            SINCE: None})
+            SINCE: None, ORIGIN: None})
         return Outcome.WRITTEN
+
+    def set_flag(self, customer_id, *, reason) -> Outcome:
+        self.client.write(PARTY, [self.ids.erp(customer_id)], {FLAG: True, FLAG_REASON: reason})
+        return Outcome.WRITTEN
+
+    def clear_flag(self, customer_id) -> Outcome:
+        self.client.write(PARTY, [self.ids.erp(customer_id)], {FLAG: False, FLAG_REASON: None})
+        return Outcome.WRITTEN
+
+    def notify(self, customer_id, *, text, marker) -> Outcome:
+        """Tryton has no to-do list: a note on the party."""
+        return self.add_note(customer_id, text=text, marker=marker)
 
     def add_note(self, customer_id, *, text, marker) -> Outcome:
         """A note on the party, unless one with this marker is already there (a crashed cycle wrote it)."""

@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import httpx
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 
@@ -18,15 +19,23 @@ SCRUBBED = "<scrubbed>"
 _DATETIME = re.compile(r'\{"__class__": "datetime"[^}]*\}')
 
 
+_ODOO_DATETIME = re.compile(r'"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"')
+
+
 def _masked(url: str, body: str | None) -> str:
-    """The request as matched: password, request id and datetimes masked."""
+    """The request as matched: passwords, request ids and the times of writes masked."""
     if not body:
         return url
     doc = json.loads(body)
     doc.pop("id", None)
-    if doc.get("method") == "common.db.login":
+    if doc.get("method") == "common.db.login":                                 # Tryton
         doc["params"][1] = {"password": SCRUBBED}
-    return url + " " + _DATETIME.sub('"<datetime>"', json.dumps(doc, sort_keys=True))
+    params = doc.get("params")
+    if isinstance(params, dict) and params.get("service") in ("object", "common") and \
+            len(params.get("args") or ()) >= 3 and params.get("method") != "version":   # Odoo: db, uid/login, password
+        params["args"] = [*params["args"][:2], SCRUBBED, *params["args"][3:]]
+    text = _DATETIME.sub('"<datetime>"', json.dumps(doc, sort_keys=True))
+    return url + " " + _ODOO_DATETIME.sub('"<datetime>"', text)
 
 
 def _scrub_answer(request_body: str | None, body: str) -> str:
@@ -97,3 +106,38 @@ def mount(client, adapter) -> None:
     """Route a TrytonClient's (or any client with `.http`) requests through `adapter`."""
     client.http.mount("http://", adapter)
     client.http.mount("https://", adapter)
+
+
+class HttpxRecorder(httpx.HTTPTransport):
+    """An httpx transport that sends for real and keeps each exchange, scrubbed (for the Odoo client)."""
+
+    def __init__(self):
+        super().__init__()
+        self.exchanges = []
+
+    def handle_request(self, request):
+        response = super().handle_request(request)
+        response.read()
+        body = request.content.decode() if request.content else None
+        self.exchanges.append({"request": _masked(str(request.url), body), "status": response.status_code,
+                               "body": response.text})
+        return response
+
+    save = Recorder.save
+
+
+class HttpxReplayer(httpx.BaseTransport):
+    """An httpx transport answering from a cassette."""
+
+    def __init__(self, path):
+        self.inner = Replayer(path)
+        self.recorded_on = self.inner.recorded_on
+
+    def handle_request(self, request):
+        key = _masked(str(request.url), request.content.decode() if request.content else None)
+        queue = self.inner.answers.get(key)
+        if not queue:
+            raise AssertionError(f"the cassette has no answer to {key[:300]}")
+        exchange = queue.pop(0) if len(queue) > 1 else queue[0]
+        return httpx.Response(exchange["status"], content=exchange["body"].encode(),
+                              headers={"Content-Type": "application/json"})

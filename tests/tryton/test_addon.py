@@ -51,7 +51,9 @@ def test_admin_gets_a_skippable_warning_and_confirms_after_skipping(books, admin
     assert sale_state(admin, sale) in {'confirmed', 'processing'}
 
 
-def test_credit_limit_group_member_gets_the_warning_too(books, admin, connector, tryton_server, tryton_db):
+@pytest.fixture
+def manager(admin, tryton_server, tryton_db):
+    """A credit manager: the credit-limit group (and sales)."""
     group = admin.call('model.ir.model.data.get_id', 'account_credit_limit', 'group_credit_limit',
         admin.context)
     sale_group = admin.call('model.ir.model.data.get_id', 'sale', 'group_sale', admin.context)
@@ -60,6 +62,10 @@ def test_credit_limit_group_member_gets_the_warning_too(books, admin, connector,
         'groups': [('add', [group, sale_group])], 'companies': [('add', [company])], 'company': company}])
     manager = TrytonClient(tryton_server.url, tryton_db)
     manager.login('manager', 'Manager-Pa55word!')
+    return manager
+
+
+def test_credit_limit_group_member_gets_the_warning_too(books, connector, manager):
     party = books.create_customer('Held Trading GmbH')
     sale = books.create_sale(party, 1000)
     hold(connector, party)
@@ -192,3 +198,39 @@ def test_books_post_invoices_in_any_date_order_and_take_payments(books, admin):
     assert (rows[old]['state'], rows[old]['amount_to_pay']) == ('posted', Decimal('120.00'))
     assert rows[credit]['total_amount'] == Decimal('-50.00')
     assert admin.read('party.party', [party], ['receivable'])[0]['receivable'] == Decimal('70.00')
+
+
+def test_a_flagged_partys_sale_warns_anyone_with_the_reason_and_goes_on_when_skipped(books, sales, connector):
+    party = books.create_customer('Flagged Foods BV')
+    sale = books.create_sale(party, 1000, quote=False)
+    connector.write('party.party', [party], {'creditguard_flag': True,
+        'creditguard_flag_reason': 'Oldest overdue invoice is 45 days past due'})
+
+    with pytest.raises(ErpRefused) as warned:
+        sales.button('sale.sale', 'quote', [sale])
+    assert 'Flagged Foods BV' in warned.value.message and '45 days past due' in warned.value.message
+    sales.skip_warning(warned.value.name)
+    sales.button('sale.sale', 'quote', [sale])
+    result = books.confirm_sale_as(sales, sale)               # confirming warns again, and is skippable too
+    assert not result.confirmed and result.warning and '45 days past due' in result.message
+    sales.skip_warning(result.warning)
+    assert books.confirm_sale_as(sales, sale).confirmed
+
+
+def test_a_credit_manager_places_and_lifts_a_manual_hold(books, sales, manager):
+    party = books.create_customer('Lawsuit Ltd')
+    manager.write('party.party', [party], {'creditguard_hold': True, 'creditguard_hold_reason': 'Lawsuit pending'})
+    row, = manager.read('party.party', [party], ['creditguard_hold_origin'])
+    assert row['creditguard_hold_origin'] == 'manual'
+    sale = books.create_sale(party, 100)
+    assert not books.confirm_sale_as(sales, sale).confirmed
+    manager.write('party.party', [party], {'creditguard_hold': False, 'creditguard_hold_reason': None})
+    assert books.confirm_sale_as(sales, sale).confirmed
+
+
+def test_a_credit_manager_cannot_lift_a_hold_credit_guard_placed(books, connector, manager):
+    party = books.create_customer('Held Trading GmbH')
+    connector.write('party.party', [party], {'creditguard_hold': True, 'creditguard_hold_reason': REASON,
+        'creditguard_hold_origin': 'credit_guard'})
+    with pytest.raises(ErpRefused, match='placed by Credit Guard'):
+        manager.write('party.party', [party], {'creditguard_hold': False})

@@ -98,7 +98,7 @@ def test_run_once_holds_risky_customers_and_tryton_refuses_their_sales(config, c
     assert f'hold placed for {customers["overdue"]} Overdue Trading Ltd [overdue.extension_exceeded]: ' \
         f'{OVERDUE_REASON}' in out
     assert f'hold placed for {customers["over_limit"]} Over Limit GmbH [credit_limit.exceeded]: {LIMIT_REASON}' in out
-    assert 'writes:    3 done' in out
+    assert 'writes:    4 done' in out                       # 2 holds, a flag and its note
 
     refused = books.confirm_sale_as(sales, customers['sales']['overdue'])
     assert not refused.confirmed
@@ -150,7 +150,7 @@ def test_a_second_run_writes_nothing_and_keeps_the_holds(config, customers, admi
 
     assert proc.returncode == 0, proc.stderr
     assert 'customers: 3 evaluated: 2 on hold' in proc.stdout               # a hold does not release itself
-    assert 'writes:    0 done, 1 skipped (already done), 2 unchanged (already in the ERP), 0 failed' in proc.stdout
+    assert 'writes:    0 done, 1 skipped (already done), 3 unchanged (already in the ERP), 0 failed' in proc.stdout
     assert erp_state(admin, customers) == before                            # same write_date: nothing written
 
 
@@ -169,20 +169,42 @@ def test_renaming_the_policy_or_bumping_its_version_posts_no_second_note(config,
     assert erp_state(admin, customers) == before
 
 
+def test_a_manual_hold_survives_a_cycle(config, customers, admin, connector):
+    admin.write('party.party', [customers['clean']], {'creditguard_hold': True,
+        'creditguard_hold_reason': 'Lawsuit pending'})
+    proc = creditguard('run', '--config', config, '--once')
+    assert proc.returncode == 0, proc.stderr
+    held = hold_fields(admin, customers['clean'])
+    assert held['creditguard_hold'] and held['creditguard_hold_reason'] == 'Lawsuit pending'
+    assert 'release' not in proc.stdout.split('writes:')[1]
+
+
+def test_flags_show_in_tryton_and_clear_when_the_reason_is_gone(config, customers, admin, books, today):
+    late = books.create_customer('Late Payer Ltd', credit_limit=100000)
+    invoice = books.create_invoice(late, 300, today - dt.timedelta(days=75))       # 45 days overdue: flagged
+    assert creditguard('run', '--config', config, '--once').returncode == 0
+    row, = admin.read('party.party', [late], ['creditguard_flag', 'creditguard_flag_reason'])
+    assert row['creditguard_flag'] and '45 days past due' in row['creditguard_flag_reason']
+    books.pay_invoice(invoice)
+    assert creditguard('run', '--config', config, '--once').returncode == 0
+    row, = admin.read('party.party', [late], ['creditguard_flag', 'creditguard_flag_reason'])
+    assert not row['creditguard_flag'] and not row['creditguard_flag_reason']
+
+
 def test_dry_run_shows_the_plan_and_writes_nothing(config, customers, admin):
     before = erp_state(admin, customers)
 
     proc = creditguard('run', '--config', config, '--once', '--dry-run')
 
     assert proc.returncode == 0, proc.stderr
-    assert '3 planned, nothing written (dry run)' in proc.stdout
+    assert '4 planned, nothing written (dry run)' in proc.stdout
     assert (f'would place a hold on {customers["overdue"]} Overdue Trading Ltd [overdue.extension_exceeded]: '
         f'{OVERDUE_REASON}') in proc.stdout
     assert erp_state(admin, customers) == before
     assert store_state(config) == ({}, 0, [])
 
 
-@pytest.mark.parametrize('crash_after', [1, 2])
+@pytest.mark.parametrize('crash_after', [1, 3])
 def test_a_crash_between_writes_converges_on_the_next_run(config, customers, admin, crash_after):
     crashed = creditguard('run', '--config', config, '--once', env={FAULT_ENV: str(crash_after)})
     assert crashed.returncode == CRASH_EXIT
@@ -192,10 +214,10 @@ def test_a_crash_between_writes_converges_on_the_next_run(config, customers, adm
     proc = creditguard('run', '--config', config, '--once')
 
     assert proc.returncode == 0, proc.stderr
-    assert 'writes:    2 done' in proc.stdout             # the crashed write is not written again:
-    if crash_after == 1:                                  # the hold is in Tryton already
-        assert 'writes:    2 done, 0 skipped (already done), 1 unchanged' in proc.stdout
-    else:                                                 # the note is found by its marker
+    if crash_after == 1:                                  # the crashed write is not written again: the hold is in
+        assert 'writes:    3 done, 0 skipped (already done), 1 unchanged' in proc.stdout      # Tryton already
+    else:                                                 # hold and flag are there, the note is found by its marker
+        assert 'writes:    1 done, 1 skipped (already done), 2 unchanged' in proc.stdout
         assert f'note added (already there) for {customers["overdue"]} Overdue Trading Ltd' in proc.stdout
     state = erp_state(admin, customers)
     assert state['overdue'][0]['creditguard_hold_reason'] == OVERDUE_REASON
@@ -237,7 +259,8 @@ def test_insurer_rules_request_cover_once_and_notify(make_config, books, admin, 
         '500.00 to the insurer by ') for n in late_notes)
 
     again = creditguard('run', '--config', config, '--once')
-    assert again.returncode == 0 and 'writes:    0 done' in again.stdout      # the request is pending
+    assert again.returncode == 0, again.stderr                      # the request is pending: no second one;
+    assert 'writes:    1 done' in again.stdout and 'flag cleared for' in again.stdout   # its flag went with it
     assert notes(admin, big) == big_notes and notes(admin, late) == late_notes
 
 

@@ -1,4 +1,5 @@
 # This file is part of Credit Guard.  Licensed under the LGPL-3.0-or-later.
+from trytond.exceptions import UserError, UserWarning
 from trytond.modules.account_credit_limit.exceptions import (
     CreditLimitError, CreditLimitWarning)
 
@@ -8,4 +9,12 @@ class CreditHoldError(CreditLimitError):
 
 
 class CreditHoldWarning(CreditLimitWarning):
+    pass
+
+
+class CreditFlagWarning(UserWarning):
+    pass
+
+
+class CreditHoldOriginError(UserError):
     pass

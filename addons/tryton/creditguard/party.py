@@ -4,8 +4,16 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
-from .exceptions import CreditHoldError, CreditHoldWarning
+from .exceptions import (
+    CreditHoldError, CreditHoldOriginError, CreditHoldWarning)
 
+HOLD_ORIGINS = [
+    (None, ""),
+    ('credit_guard', "Credit Guard"),
+    ('manual', "Manual"),
+    ]
+HOLD_FIELDS = {'creditguard_hold', 'creditguard_hold_reason',
+    'creditguard_hold_since', 'creditguard_hold_rule', 'creditguard_hold_origin'}
 COVER_STATUSES = [
     (None, ""),
     ('approved', "Approved"),
@@ -26,12 +34,62 @@ class Party(metaclass=PoolMeta):
     creditguard_hold_since = fields.DateTime("On Hold Since")
     creditguard_hold_rule = fields.Char(
         "Hold Rule", help="The Credit Guard rule that placed the hold.")
+    creditguard_hold_origin = fields.Selection(
+        HOLD_ORIGINS, "Hold Origin",
+        help="Credit Guard lifts its own holds; a manual hold is lifted "
+        "only by a person.")
+    creditguard_flag = fields.Boolean(
+        "Credit Flag",
+        help="Sales to this party show a warning with the flag reason.")
+    creditguard_flag_reason = fields.Text("Flag Reason")
     insurer_cover_amount = fields.Numeric("Insurer Cover", digits=(16, 2))
     insurer_cover_status = fields.Selection(
         COVER_STATUSES, "Insurer Cover Status")
     insurer_cover_valid_until = fields.Date("Insurer Cover Valid Until")
     insurer_cover_request_pending = fields.Boolean(
         "Insurer Cover Request Pending")
+
+    @classmethod
+    def write(cls, *args):
+        "A hold placed without an origin is manual; only Credit Guard lifts its own holds"
+        args = list(args)
+        connector = cls._creditguard_is_connector()
+        for i in range(1, len(args), 2):
+            if HOLD_FIELDS & set(args[i]):
+                args[i] = cls._hold_values(args[i - 1], args[i], connector)
+        super().write(*args)
+
+    @classmethod
+    def _hold_values(cls, parties, values, connector):
+        if not connector:
+            for party in parties:
+                if (party.creditguard_hold
+                        and party.creditguard_hold_origin == 'credit_guard'):
+                    raise CreditHoldOriginError(gettext(
+                            'creditguard.msg_hold_placed_by_creditguard',
+                            party=party.rec_name))
+        values = values.copy()
+        if 'creditguard_hold' in values:
+            if not values['creditguard_hold']:
+                values['creditguard_hold_origin'] = None
+            elif not connector or 'creditguard_hold_origin' not in values:
+                values['creditguard_hold_origin'] = 'manual'
+        return values
+
+    @staticmethod
+    def _creditguard_is_connector():
+        "The connector's group (or an administrator, or a root transaction)"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        Group = pool.get('res.group')
+        transaction = Transaction()
+        user_id = transaction.user
+        if not user_id or not transaction.check_access:
+            return True
+        group = Group(ModelData.get_id('creditguard', 'group_creditguard_connector'))
+        user = User(user_id)
+        return group in user.groups or User.is_administrator(user_id)
 
     def check_credit_limit(self, amount, company, origin=None):
         # before super(): a hold refuses whatever the amount, even <= 0

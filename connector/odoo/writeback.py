@@ -1,0 +1,132 @@
+"""Write decisions back to Odoo (an ErpWriter of connector/erp.py) through the credit_guard add-on's fields on
+the commercial partner: the hold (which the add-on enforces on every path that confirms an order), the flag
+(shown at order entry), the cover request; notes in the partner's chatter, and a to-do (mail.activity) for
+the credit controller when the credit team is notified. Each write checks what Odoo has first.
+
+Without the add-on Odoo cannot refuse an order: the writer then says what Credit Guard would hold with a note
+and a to-do, once per set of rules, and never claims a hold (`enforced` is False)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from mappings.ids import IntegerIds
+
+from ..erp import CREDIT_GUARD, HoldState
+from ..operations import Outcome
+
+__all__ = ["OdooWriter", "ADDON_FIELDS"]
+
+PARTNER = "res.partner"
+HOLD, REASON, RULES, SINCE, ORIGIN = ("credit_guard_hold", "credit_guard_hold_reason", "credit_guard_hold_rules",
+                                      "credit_guard_hold_since", "credit_guard_hold_origin")
+FLAG, FLAG_REASON = "credit_guard_flag", "credit_guard_flag_reason"
+REQUEST_PENDING = "credit_guard_cover_request_pending"
+ADDON_FIELDS = (HOLD, REASON, RULES, SINCE, ORIGIN, FLAG, FLAG_REASON, REQUEST_PENDING)
+TODO = "mail.mail_activity_data_todo"
+
+
+class OdooWriter:
+    """Applies the write operations to commercial partners through a logged-in OdooClient."""
+    ids = IntegerIds
+
+    def __init__(self, client, *, enforced: bool, controller_id: int | None = None):
+        self.client = client
+        self.enforced = enforced
+        self.controller_id = controller_id or client.user_id
+        self.required_fields = {PARTNER: ADDON_FIELDS} if enforced else {}
+        self.required_access = {PARTNER: ("read", "write"), "mail.activity": ("read", "create")}
+
+    @property
+    def actor(self) -> str:
+        return f"{self.client.login_name}@{self.client.url}/{self.client.database}"
+
+    # -- state --------------------------------------------------------------------------------
+
+    def hold_states(self, customer_ids) -> dict[str, HoldState]:
+        partners = sorted({self.ids.erp(i) for i in customer_ids})
+        if not partners or not self.enforced:
+            return {self.ids.canonical(p): HoldState(False) for p in partners}
+        rows = self.client.read(PARTNER, partners, list(ADDON_FIELDS))
+        return {self.ids.canonical(r["id"]): HoldState(
+            bool(r[HOLD]), r[REASON] or None, r[RULES] or None, r[SINCE] or None, bool(r[REQUEST_PENDING]),
+            r[ORIGIN] or None, bool(r[FLAG]), r[FLAG_REASON] or None) for r in rows}
+
+    def flagged(self) -> set[str]:
+        if not self.enforced:
+            return set()
+        return {self.ids.canonical(i) for i in self.client.search(PARTNER, [(FLAG, "=", True)])}
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def place_hold(self, customer_id, *, reason, rules) -> Outcome:
+        if not self.enforced:
+            return self._unenforced_hold(customer_id, reason, rules)
+        self.client.write(PARTNER, [self.ids.erp(customer_id)], {
+            HOLD: True, REASON: reason, RULES: rules, ORIGIN: CREDIT_GUARD,
+            SINCE: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")})
+        return Outcome.WRITTEN
+
+    def update_hold(self, customer_id, *, reason, rules) -> Outcome:
+        if not self.enforced:
+            return self._unenforced_hold(customer_id, reason, rules)
+        self.client.write(PARTNER, [self.ids.erp(customer_id)], {REASON: reason, RULES: rules})
+        return Outcome.WRITTEN
+
+    def release_hold(self, customer_id) -> Outcome:
+        partner = self.ids.erp(customer_id)
+        if not self.enforced:
+            return Outcome.ALREADY_THERE
+        [row] = self.client.read(PARTNER, [partner], [HOLD, ORIGIN])
+        if not row[HOLD] or row[ORIGIN] not in (CREDIT_GUARD, None, False):
+            return Outcome.ALREADY_THERE              # released meanwhile, or a person's hold: not ours to lift
+        self.client.write(PARTNER, [partner], {HOLD: False, REASON: False, RULES: False, SINCE: False, ORIGIN: False})
+        return Outcome.WRITTEN
+
+    def set_flag(self, customer_id, *, reason) -> Outcome:
+        if not self.enforced:
+            return Outcome.ALREADY_THERE              # the flag's note says it
+        self.client.write(PARTNER, [self.ids.erp(customer_id)], {FLAG: True, FLAG_REASON: reason})
+        return Outcome.WRITTEN
+
+    def clear_flag(self, customer_id) -> Outcome:
+        if not self.enforced:
+            return Outcome.ALREADY_THERE
+        self.client.write(PARTNER, [self.ids.erp(customer_id)], {FLAG: False, FLAG_REASON: False})
+        return Outcome.WRITTEN
+
+    def add_note(self, customer_id, *, text, marker) -> Outcome:
+        """A note in the partner's chatter, unless one carrying `marker` is there (a crashed cycle wrote it)."""
+        partner = self.ids.erp(customer_id)
+        if self.client.search("mail.message", [("model", "=", PARTNER), ("res_id", "=", partner),
+                                               ("body", "ilike", marker)], limit=1):
+            return Outcome.ALREADY_THERE
+        self.client.call(PARTNER, "message_post", [partner], body=f"{text}\n{marker}", body_is_html=False,
+                         message_type="comment", subtype_xmlid="mail.mt_note")
+        return Outcome.WRITTEN
+
+    def notify(self, customer_id, *, text, marker) -> Outcome:
+        """A note, and a to-do for the credit controller, each unless its `marker` is there already."""
+        noted = self.add_note(customer_id, text=text, marker=marker)
+        partner = self.ids.erp(customer_id)
+        if self.client.search("mail.activity", [("res_model", "=", PARTNER), ("res_id", "=", partner),
+                                                ("note", "ilike", marker)], limit=1):
+            return noted
+        self.client.call(PARTNER, "activity_schedule", [partner], act_type_xmlid=TODO, user_id=self.controller_id,
+                         summary=text[:120], note=f"{text}\n{marker}")
+        return Outcome.WRITTEN
+
+    def request_cover(self, customer_id, *, text, marker) -> Outcome:
+        """A limit request for the insurer: a note with the amount, and the partner's request-pending flag."""
+        outcome = self.add_note(customer_id, text=text, marker=marker)
+        if not self.enforced:
+            return outcome
+        partner = self.ids.erp(customer_id)
+        if not self.client.read(PARTNER, [partner], [REQUEST_PENDING])[0][REQUEST_PENDING]:
+            self.client.write(PARTNER, [partner], {REQUEST_PENDING: True})
+            outcome = Outcome.WRITTEN
+        return outcome
+
+    def _unenforced_hold(self, customer_id, reason, rules) -> Outcome:
+        text = (f"Credit Guard would hold this customer ({rules}): {reason}. The credit_guard add-on is not "
+                f"installed, so Odoo does not refuse their orders.")
+        return self.notify(customer_id, text=text, marker=f"[creditguard hold {rules}]")

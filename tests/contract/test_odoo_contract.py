@@ -1,0 +1,116 @@
+"""The contract ring for Odoo: the Odoo adapter and mappings on JSON-RPC answers recorded from a real Odoo 18
+(tests/contract/record_odoo.py), replayed with no server; checked against the books built for the recording."""
+import datetime as dt
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from connector import erp
+from connector.config import ErpConfig
+from connector.odoo import adapter
+from connector.operations import Outcome
+from connector.sync import build_snapshot, merged_records, read_changes
+from mappings.errors import MappingError
+from tests.contract import odoo_book as book
+from tests.contract.cassette import SCRUBBED, HttpxReplayer
+from tests.contract.record_odoo import URL, cycle_calls
+
+CONFIG = ErpConfig("odoo", URL, "recorded", "creditguard", "any password: the cassette is scrubbed")
+
+
+class _EmptyStore:
+    def bookmark(self, stream):
+        return None
+
+
+@pytest.fixture
+def replayer(monkeypatch):
+    replayer = HttpxReplayer(book.CASSETTE)
+
+    class ReplayedClient(adapter.OdooClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.http = httpx.Client(transport=replayer)
+
+    monkeypatch.setattr(adapter, "OdooClient", ReplayedClient)
+    return replayer
+
+
+@pytest.fixture
+def session(replayer):
+    session = erp.connect(CONFIG)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def snapshot(session, replayer):
+    changes = read_changes(session.reader, session.streams, _EmptyStore(), full=True)
+    as_of = dt.date.fromisoformat(replayer.recorded_on)
+    return build_snapshot(merged_records(None, changes), as_of=as_of), as_of
+
+
+def mine(snapshot):
+    return {c.name.replace(" TAG", ""): c for c in snapshot.customers if c.name.endswith(" TAG")}
+
+
+def test_the_cassette_holds_no_secret():
+    text = book.CASSETTE.read_text()
+    assert SCRUBBED in text and "cg-service" not in text and "admin-cg18" not in text
+
+
+def test_the_mappings_and_the_add_on_fields_fit_a_real_odoo_18(session):
+    assert session.writer.enforced                      # the credit_guard add-on was found
+    assert set(session.streams) == {"currencies", "payment_terms", "company", "customers", "invoices", "orders"}
+
+
+def test_commercial_partners_with_limit_and_country(snapshot):
+    snap, _ = snapshot
+    customers = mine(snap)
+    for name, (limit, country) in book.CUSTOMERS.items():
+        assert customers[name].credit_limit == Decimal(limit) and customers[name].country == country
+
+
+def test_one_invoice_per_receivable_line_with_odoos_own_due_date(snapshot):
+    snap, as_of = snapshot
+    customers = mine(snap)
+    [acme] = [i for i in snap.invoices if i.customer_id == customers["Acme Trading"].id]
+    assert "/" in acme.id and acme.kind == "invoice" and acme.state == "posted"
+    assert acme.amount_total == acme.amount_residual == Decimal(book.ACME_INVOICE)
+    assert acme.invoice_date == as_of - dt.timedelta(days=book.ACME_DAYS_AGO)
+    assert acme.due_date == acme.invoice_date + dt.timedelta(days=30)
+    [beta] = [i for i in snap.invoices if i.customer_id == customers["Beta Imports"].id]
+    assert beta.amount_residual == 0 and beta.amount_total == Decimal(book.BETA_INVOICE)
+
+
+def test_quotations_are_read_with_their_amounts(snapshot):
+    snap, _ = snapshot
+    beta = mine(snap)["Beta Imports"].id
+    [order] = [o for o in snap.orders if o.customer_id == beta]
+    assert (order.state, order.amount_to_invoice) == ("quotation", Decimal(book.BETA_QUOTATION))
+
+
+def test_terms_take_their_days_from_odoos_computed_due_dates(session, snapshot):
+    changes = read_changes(session.reader, {"payment_terms": session.streams["payment_terms"]}, _EmptyStore(),
+                           full=True)
+    days = {r["name"]: r["days"] for records in changes["payment_terms"].mapped.values() for r in records}
+    assert days["30 Days"] == 30 and days["Immediate Payment"] == 0
+
+
+def test_writes_check_odoo_first_and_a_repeated_note_is_not_written_twice(session, snapshot):
+    snap, _ = snapshot
+    outcomes = cycle_calls(session, mine(snap)["Acme Trading"].id)
+    assert outcomes == [Outcome.WRITTEN, Outcome.WRITTEN, Outcome.WRITTEN, Outcome.ALREADY_THERE, Outcome.WRITTEN,
+                        Outcome.WRITTEN, Outcome.WRITTEN, Outcome.WRITTEN]
+
+
+def test_a_field_odoo_lacks_is_named(replayer, tmp_path):
+    from mappings.mapper import MAPPINGS_DIR
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    for path in (MAPPINGS_DIR / "odoo").glob("*.yaml"):
+        (folder / path.name).write_text(path.read_text().replace("credit_limit -> credit_limit",
+                                                                 "credit_limit_amont -> credit_limit"))
+    with pytest.raises(MappingError, match="has no field 'credit_limit_amont'"):
+        erp.connect(ErpConfig(**{**CONFIG.__dict__, "mappings": folder}))
