@@ -16,7 +16,7 @@ from rules.evaluate import ENGINES, evaluate_customer, make_engine
 from rules.facts import compute_facts
 from rules.policy import check_policy, load_policy
 
-from . import analytics_cli, batch, cycle, cycle_view, report, terminal
+from . import analytics_cli, batch, cycle, cycle_view, insurer_cli, report, terminal
 from .config import load_config
 from .insurer.simulator import Simulator, load_scenario
 from .store import Store
@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_insurer_sim)
 
     analytics_cli.register(sub, _date)
+    insurer_cli.add_commands(sub, config_arg)
     return parser
 
 

@@ -23,6 +23,8 @@
     [country_risk]                      # optional: country -> grade 0..7
     TR = 5
 
+    [insurer]                           # optional: the credit insurer's API (connector/insurer/config.py)
+
 Every `[section] key` can be overridden by the environment variable CREDITGUARD_<SECTION>_<KEY>
 (e.g. CREDITGUARD_ERP_URL, CREDITGUARD_STORE_PATH); `[insurance]` and `[country_risk]` cannot.
 """
@@ -41,6 +43,7 @@ from mappings.models import PolicyTerms
 from rules.evaluate import ENGINES
 
 from .erp import kinds
+from .insurer.config import InsurerConfig, load_insurer
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,7 +63,7 @@ _KEYS = {
     "store": {"path": (str, True)},
     "policy": {"file": (str, False), "engine": (str, False)},
 }
-_FREE_SECTIONS = ("insurance", "country_risk")
+_FREE_SECTIONS = ("insurance", "country_risk", "insurer")
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class Config:
     engine: str = "durable"
     policy_terms: PolicyTerms | None = None
     country_risk: dict = field(default_factory=dict)
+    insurer: InsurerConfig | None = None   # None: no insurer API; cover comes from the ERP alone
 
 
 def load_config(path, environ=None) -> Config:
@@ -128,7 +132,8 @@ def load_config(path, environ=None) -> Config:
     return Config(source=source, erp=erp, store_path=base / values["store"]["path"],
                   policy_file=base / policy_file if policy_file else None, engine=engine,
                   policy_terms=_policy_terms(raw.get("insurance"), source),
-                  country_risk=_country_risk(raw.get("country_risk", {}), source))
+                  country_risk=_country_risk(raw.get("country_risk", {}), source),
+                  insurer=load_insurer(raw.get("insurer"), source, environ))
 
 
 def _read_toml(path: Path) -> dict:

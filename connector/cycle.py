@@ -25,6 +25,7 @@ from rules.evaluate import evaluate, make_engine
 from rules.policy import load_policy
 
 from .erp import connect
+from .insurer import flow as insurer_flow
 from .operations import apply
 from .planner import needs_state, plan_writes
 from .store import Store
@@ -54,11 +55,15 @@ class CycleReport:
     unchanged: int = 0                                 # desired state already in the ERP
     failed: list = field(default_factory=list)         # (Write, message)
     results: list = field(default_factory=list)
+    insurer: insurer_flow.InsurerReport | None = None  # None: no [insurer] in the config
 
     def summary(self) -> dict:
-        return {"read": self.read, "customers": self.customers, "statuses": dict(self.statuses),
-                "decisions": dict(self.decisions), "planned": len(self.planned), "done": len(self.done),
-                "skipped": self.skipped, "unchanged": self.unchanged, "failed": len(self.failed)}
+        summary = {"read": self.read, "customers": self.customers, "statuses": dict(self.statuses),
+                   "decisions": dict(self.decisions), "planned": len(self.planned), "done": len(self.done),
+                   "skipped": self.skipped, "unchanged": self.unchanged, "failed": len(self.failed)}
+        if self.insurer is not None:
+            summary["insurer"] = self.insurer.summary()
+        return summary
 
 
 def sync(config, *, full=False, progress=None) -> CycleReport:
@@ -79,21 +84,31 @@ def sync(config, *, full=False, progress=None) -> CycleReport:
         return report
 
 
-def run_cycle(config, *, full=False, dry_run=False, progress=None) -> CycleReport:
-    """Run one cycle against the configured ERP; returns what it did."""
+def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, insurer=None) -> CycleReport:
+    """Run one cycle against the configured ERP; returns what it did. `as_of` (default today) is the date the
+    facts are computed for; `insurer` an InsurerClient to use instead of the one `[insurer]` configures."""
     policy = load_policy(config.policy_file)
     engine, warning = make_engine(config.engine, policy)
     if warning:
         log.warning(warning)
+    client = insurer if insurer is not None or config.insurer is None else insurer_flow.make_client(config.insurer)
     session = connect(config.erp)
     try:
         with _cycle_lock(config), Store(config.store_path) as store:
-            report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run, as_of=dt.date.today())
+            report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run,
+                                 as_of=as_of or dt.date.today())
             changes, records = _read(store, session, report, full=full, progress=progress)
-            _decide(config, policy, engine, records, report)
+            step = None if config.insurer is None else insurer_flow.InsurerStep(
+                config.insurer, store, as_of=report.as_of, client=client, dry_run=dry_run)
+            _decide(config, policy, engine, step.before_evaluation(records) if step else records, report)
             states = session.writer.hold_states(needs_state(report.results, session.writer.flagged()))
+            cycle_tag = f"cycle-{uuid.uuid4().hex[:12]}"
             plan = plan_writes(report.results, states, store.episodes(), today=report.as_of.isoformat(),
-                               cycle=f"cycle-{uuid.uuid4().hex[:12]}")
+                               cycle=cycle_tag)
+            if step:
+                step.after_evaluation(report.results)
+                plan.writes = insurer_flow.note_only(plan.writes) + step.cover_writes(cycle_tag)
+                report.insurer = step.report
             report.unchanged = plan.unchanged
             if dry_run:
                 report.planned = [w for w in plan.writes if not store.is_done(w.key)]

@@ -37,6 +37,9 @@ def write_cycle(report, out) -> None:
         detail = f": {terminal.clean(write.reason)}" if write.reason else ""
         suffix = "" if outcome is Outcome.WRITTEN else f" ({outcome.value})"
         out.write(f"    {write.operation.done}{suffix} for {_who(write)}{_rules(write)}{detail}\n")
+    if report.insurer is not None:
+        from .insurer_cli import write_cycle_insurer
+        write_cycle_insurer(report.insurer, out)
 
 
 def _rules(write) -> str:

@@ -115,6 +115,14 @@ class ErpWriter(Protocol):
 
     def request_cover(self, customer_id: str, *, text: str, marker: str) -> Outcome: ...
 
+    def set_cover(self, customer_id: str, *, amount: str | None, currency: str | None, status: str | None,
+                  valid_until: str | None, request_pending: bool) -> Outcome:
+        """The customer's insurer cover as the insurer decided it (connector/insurer/flow.py): `amount` a decimal
+        string (None: no cover), `currency` its ISO code, `status` a cover status of mappings/models.py (None:
+        no cover), `valid_until` an ISO date or None, `request_pending` whether a request awaits the insurer.
+        Reads the fields first: ALREADY_THERE when the ERP has these values, else writes them (WRITTEN).
+        An ERP that keeps covers in company currency only refuses another currency with ErpRefused."""
+
 
 @dataclass
 class ErpSession:

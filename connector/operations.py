@@ -9,6 +9,8 @@
     add_note        a note (a flag's), once per episode              -          -
     notify          a note for the credit team, and where the ERP has them an activity, once per episode
     request_cover   a cover request: a note and the pending flag     -          -
+    set_cover       the customer's insurer cover fields (amount,     -          -
+                    status, valid until, request pending)
 
 The planner makes `Write`s, the outbox stores their operation by value, the cycle view shows them with
 `done` / `would`, and `apply` hands each to the ERP writer's method of the same name (an ErpWriter of
@@ -42,6 +44,7 @@ class Operation(str, Enum):
     ADD_NOTE = ("add_note", "note added", "would add a note to", None, None)
     NOTIFY = ("notify", "credit team notified", "would notify the credit team about", None, None)
     REQUEST_COVER = ("request_cover", "cover requested", "would request insurer cover for", None, None)
+    SET_COVER = ("set_cover", "insurer cover updated", "would update the insurer cover of", None, None)
 
     @property
     def is_hold_write(self) -> bool:
@@ -85,4 +88,6 @@ def apply(writer, write: Write) -> Outcome:
         return writer.notify(customer, **payload)
     if write.operation is Operation.REQUEST_COVER:
         return writer.request_cover(customer, **payload)
+    if write.operation is Operation.SET_COVER:
+        return writer.set_cover(customer, **payload)
     raise ValueError(f"unknown operation {write.operation!r}")

@@ -93,6 +93,7 @@ def _plan_flag(plan, result, state, cycle):
         reason = "; ".join(dict.fromkeys(d.message for d in flags))
         rules = ", ".join(dict.fromkeys(d.rule for d in flags))
         if state is not None and state.flagged and state.flag_reason == reason:
+            plan.unchanged += 1
             return
         _state_write(plan, result, Operation.SET_FLAG, cycle, {"reason": reason}, rules, reason)
     elif state is not None and state.flagged:

@@ -9,6 +9,8 @@ Tables (schema version in PRAGMA user_version):
     outbox      writes planned for the ERP, keyed for idempotency: pending -> done | superseded | failed
     audit       holds placed, updated and released: who, what, why, when
     holds       the holds Credit Guard has placed and that are in force
+    insurer_*   the insurer's side (connector/insurer/ledger.py): buyer ids and grades per customer, cover
+                requests (the insurer's outbox, keyed by decision), the insurer's decisions as received
 Every change happens inside `transaction()`: a crash leaves the file as it was before that transaction.
 """
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .operations import Operation
 
 __all__ = ["Store", "OutboxEntry", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE bookmarks (stream TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
@@ -48,6 +50,26 @@ CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, cycle_id INTEGER, 
                     customer_name TEXT, event TEXT NOT NULL, rules TEXT, reason TEXT, actor TEXT NOT NULL);
 CREATE TABLE holds (customer_id TEXT PRIMARY KEY, customer_name TEXT, since TEXT NOT NULL, rules TEXT,
                     reason TEXT, cycle_id INTEGER);
+"""
+
+# version 3: the insurer's side (connector/insurer/ledger.py)
+_INSURER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS insurer_buyers (customer_id TEXT PRIMARY KEY, buyer_id TEXT NOT NULL, name TEXT,
+                                           grade INTEGER, raw_grade TEXT, grade_date TEXT, found_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS insurer_buyers_buyer ON insurer_buyers (buyer_id);
+CREATE TABLE IF NOT EXISTS insurer_requests (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,
+                                             customer_id TEXT NOT NULL, customer_name TEXT, amount TEXT NOT NULL,
+                                             currency TEXT NOT NULL, status TEXT NOT NULL, buyer_id TEXT,
+                                             request_id TEXT, message TEXT, raw TEXT, approved_by TEXT,
+                                             attempts INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
+                                             sent_at TEXT, decided_at TEXT, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS insurer_requests_customer ON insurer_requests (customer_id, status);
+CREATE TABLE IF NOT EXISTS insurer_decisions (decision_id TEXT PRIMARY KEY, customer_id TEXT, buyer_id TEXT,
+                                              request_id TEXT, status TEXT NOT NULL, raw_status TEXT, amount TEXT,
+                                              currency TEXT, decided_at TEXT, effective_date TEXT,
+                                              valid_until TEXT, reason TEXT, needs_review INTEGER NOT NULL,
+                                              raw TEXT NOT NULL, recorded_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS insurer_decisions_customer ON insurer_decisions (customer_id, decided_at);
 """
 
 
@@ -108,6 +130,9 @@ class Store:
                     self.db.execute(statement)
             if version == 1:
                 self._episodes_without_policy()
+            if version < 3:
+                for statement in filter(str.strip, _INSURER_SCHEMA.split(";")):
+                    self.db.execute(statement)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _episodes_without_policy(self):

@@ -386,3 +386,25 @@ def insurer_cover_with_currency(amount, currency_id, status, valid_until, reques
 
 def _first_id(value):
     return value[0] if isinstance(value, (list, tuple)) and value else value
+
+
+@converter
+def odoo_payments(paid_by, refunded_by, balance, residual, ctx):
+    """The settlements of a receivable line, from its partial reconciliations: date, amount (company currency)
+    and kind — a credit note when the other side is an invoice or a refund, else a payment. None (no history)
+    when they do not add up to the line's total less its residual."""
+    events = []
+    for ids, related, lines, side in ((paid_by, "paid_by", "settling_lines", "credit_move_id"),
+                                      (refunded_by, "refunded_by", "refunding_lines", "debit_move_id")):
+        for partial_id in ids or ():
+            partial = ctx.related.get(related, {}).get(partial_id)
+            if partial is None:
+                return None
+            other = ctx.related.get(lines, {}).get(_first_id(partial.get(side)), {})
+            kind = "credit_note" if other.get("move_type") in ("out_invoice", "out_refund") else "payment"
+            events.append({"date": datetime_date(partial.get("max_date"), ctx),
+                           "amount": abs(Decimal(str(partial.get("amount") or 0))), "kind": kind})
+    settled = sum((e["amount"] for e in events), Decimal(0))
+    if abs(Decimal(str(balance or 0))) - settled != abs(Decimal(str(residual or 0))):
+        return None
+    return sorted((e for e in events if e["amount"] > 0), key=lambda e: e["date"])

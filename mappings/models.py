@@ -57,6 +57,7 @@ class InsurerCover(BaseModel):
     status: CoverStatus
     valid_until: Optional[dt.date] = None
     request_pending: bool = False
+    reduced: bool = False           # the insurer cut this cover on its own (a reduction with notice)
 
 
 class Customer(BaseModel):
@@ -68,6 +69,7 @@ class Customer(BaseModel):
     payment_term_days: Optional[Days] = None
     on_hold: bool = False
     insurer_cover: Optional[InsurerCover] = None
+    buyer_grade: Optional[Annotated[int, Field(ge=1, le=10)]] = None   # the insurer's grade of the buyer
 
 
 # Invoices and orders come by the million: slotted pydantic dataclasses keep them small.

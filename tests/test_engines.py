@@ -134,7 +134,8 @@ def test_durable_rules_and_python_fire_the_same_rules(conds, facts_list):
 def test_a_rule_with_or_fires_once_even_when_both_branches_hold():
     policy = policy_of(expr.parse("exposure > 1 or credit_limit > 1"))
     view = numeric_view({**{n: None for n in FACTS}, **{n: 5.0 for n in NUMBER_FACTS},
-                         "cover_status": "none", "on_hold": False, "cover_request_pending": False})
+                         "cover_status": "none", "on_hold": False, "cover_request_pending": False,
+                         "cover_reduced": False})
     assert DurableEngine(policy).fired(view) == [0]
 
 
@@ -154,7 +155,8 @@ def test_the_durable_engine_refuses_a_fact_that_is_not_a_float():
     from rules.durable_engine import EngineError
     engine = DurableEngine(policy_of(expr.parse("exposure > 1")))
     view = numeric_view({**{n: None for n in FACTS}, **{n: 5.0 for n in NUMBER_FACTS},
-                         "cover_status": "none", "on_hold": False, "cover_request_pending": False})
+                         "cover_status": "none", "on_hold": False, "cover_request_pending": False,
+                         "cover_reduced": False})
     view["exposure"] = "5000"   # a string would be compared as text by durable-rules
     with pytest.raises(EngineError):
         engine.fired(view)
@@ -166,7 +168,8 @@ def test_tiny_and_huge_amounts_reach_durable_rules_without_exponents():
     policy = policy_of(expr.parse("exposure > credit_limit"))
     engine = DurableEngine(policy)
     base = {**{n: None for n in FACTS}, **{n: 0.0 for n in NUMBER_FACTS},
-            "cover_status": "none", "on_hold": False, "cover_request_pending": False}
+            "cover_status": "none", "on_hold": False, "cover_request_pending": False,
+                         "cover_reduced": False}
     assert engine.fired(numeric_view({**base, "exposure": 2e-05, "credit_limit": 1e-05})) == [0]
     assert engine.fired(numeric_view({**base, "exposure": 1e17, "credit_limit": 2e17})) == []
 

@@ -93,9 +93,9 @@ def test_an_unknown_minor_version_is_refused(write_json):
 
 
 def test_a_large_history_file_is_read_in_pieces_cut_between_records(write_json, monkeypatch):
-    import mappings.snapshot as snapshot_module
+    import mappings.scan as scan_module
     from mappings.snapshot import open_snapshot
-    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(scan_module, "CHUNK_BYTES", 300)
     invoices = [paid(i, total="100", residual="40", payments=[("2026-10-20", "10"), ("2026-10-21", "50")])
                 for i in range(30)]
     source = open_snapshot(write_json(history_snapshot(invoices)))
@@ -105,10 +105,10 @@ def test_a_large_history_file_is_read_in_pieces_cut_between_records(write_json, 
 
 
 def test_a_bad_history_found_by_a_worker_process_names_the_record(write_json, monkeypatch):
-    import mappings.snapshot as snapshot_module
+    import mappings.scan as scan_module
     from connector.analytics_batch import books_of
     from mappings.snapshot import open_snapshot
-    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(scan_module, "CHUNK_BYTES", 300)
     invoices = [paid(i) for i in range(20)] + [paid(20, total="100", residual="10")]
     source = open_snapshot(write_json(history_snapshot(invoices)))
     assert len(source.chunks("invoices")) > 3

@@ -105,10 +105,10 @@ def test_nearest_rank_quantile():
 
 
 def test_books_folded_in_two_processes_equal_books_folded_in_one(write_json, monkeypatch):
-    import mappings.snapshot as snapshot_module
+    import mappings.scan as scan_module
     from connector.analytics_batch import books_of
     from mappings.snapshot import open_snapshot
-    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 400)
+    monkeypatch.setattr(scan_module, "CHUNK_BYTES", 400)
     path = write_json(books_snapshot(trade_payables="1000", inventory_value="500"))
     assert len(open_snapshot(path).chunks("invoices")) > 3
     one, two = Books.read(open_snapshot(path)), books_of(open_snapshot(path), jobs=2)
@@ -120,9 +120,9 @@ def test_books_folded_in_two_processes_equal_books_folded_in_one(write_json, mon
 
 def test_one_worker_folding_two_groups_counts_each_invoice_once(write_json, monkeypatch):
     import connector.analytics_batch as analytics_batch
-    import mappings.snapshot as snapshot_module
+    import mappings.scan as scan_module
     from mappings.snapshot import open_snapshot
-    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 400)
+    monkeypatch.setattr(scan_module, "CHUNK_BYTES", 400)
     source = open_snapshot(write_json(books_snapshot()))
     pieces = source.chunks("invoices")
     analytics_batch._work.update(source=source, groups=[pieces[:2], pieces[2:]], windows=(400, 90))

@@ -136,7 +136,8 @@ def test_a_party_maps_to_a_customer(streams):
     (source, [customer]), = streams["customers"].map_page([party()], ADDRESSES, LOOKUPS)
     assert source == "5"
     assert customer == {"id": "5", "name": "Split Co", "country": "DE", "credit_limit": "1000",
-                        "payment_term_days": 30, "on_hold": False, "insurer_cover": None}
+                        "payment_term_days": 30, "on_hold": False, "insurer_cover": None,
+                        "buyer_grade": None}
 
 
 def test_hold_and_cover_fields_map_from_the_addon(streams):
@@ -147,7 +148,8 @@ def test_hold_and_cover_fields_map_from_the_addon(streams):
     assert customer["on_hold"] is True and customer["country"] is None and customer["credit_limit"] is None
     assert customer["payment_term_days"] is None
     assert customer["insurer_cover"] == {"amount": "40000", "currency": "EUR", "status": "partial",
-                                         "valid_until": "2027-03-31", "request_pending": False}
+                                         "valid_until": "2027-03-31", "request_pending": False,
+                                         "reduced": False}
 
 
 def test_a_cover_request_without_a_cover_is_a_pending_cover(streams):

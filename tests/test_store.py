@@ -26,7 +26,8 @@ def test_a_new_store_is_created_with_its_schema(tmp_path):
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert tables == {"bookmarks", "records", "cycles", "decisions", "episodes", "outbox", "audit", "holds"}
+    assert tables == {"bookmarks", "records", "cycles", "decisions", "episodes", "outbox", "audit", "holds",
+                      "insurer_buyers", "insurer_requests", "insurer_decisions"}
 
 
 def test_data_survives_reopening(tmp_path):
@@ -180,3 +181,20 @@ def test_a_decision_is_the_same_episode_across_policy_names_and_versions():
     tuned = Decision("7", "overdue.flag", "flag", "Overdue 40 days", {}, "house-rules", 3)
     other = Decision("7", "overdue.flag", "notify", "Overdue 40 days", {}, "house-rules", 3)
     assert old.key == tuned.key != other.key
+
+
+def test_a_version_2_store_gains_the_insurer_tables_and_keeps_its_records(tmp_path):
+    import sqlite3
+    path = tmp_path / "cg.sqlite"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    for table in ("insurer_buyers", "insurer_requests", "insurer_decisions"):
+        db.execute(f"DROP TABLE {table}")
+    db.execute("PRAGMA user_version=2")
+    db.execute("INSERT INTO bookmarks VALUES ('customers', '2026-11-01', '2026-11-01')")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.bookmarks() == {"customers": "2026-11-01"}
+        assert store.db.execute("SELECT count(*) FROM insurer_requests").fetchone() == (0,)
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3

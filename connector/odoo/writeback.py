@@ -8,6 +8,7 @@ and a to-do, once per set of rules, and never claims a hold (`enforced` is False
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from mappings.ids import IntegerIds
 
@@ -21,7 +22,11 @@ HOLD, REASON, RULES, SINCE, ORIGIN = ("credit_guard_hold", "credit_guard_hold_re
                                       "credit_guard_hold_since", "credit_guard_hold_origin")
 FLAG, FLAG_REASON = "credit_guard_flag", "credit_guard_flag_reason"
 REQUEST_PENDING = "credit_guard_cover_request_pending"
-ADDON_FIELDS = (HOLD, REASON, RULES, SINCE, ORIGIN, FLAG, FLAG_REASON, REQUEST_PENDING)
+COVER_AMOUNT, COVER_CURRENCY, COVER_STATUS, COVER_VALID_UNTIL = (
+    "credit_guard_cover_amount", "credit_guard_cover_currency_id", "credit_guard_cover_status",
+    "credit_guard_cover_valid_until")
+COVER_FIELDS = (COVER_AMOUNT, COVER_CURRENCY, COVER_STATUS, COVER_VALID_UNTIL, REQUEST_PENDING)
+ADDON_FIELDS = (HOLD, REASON, RULES, SINCE, ORIGIN, FLAG, FLAG_REASON, *COVER_FIELDS)
 TODO = "mail.mail_activity_data_todo"
 
 
@@ -125,6 +130,27 @@ class OdooWriter:
             self.client.write(PARTNER, [partner], {REQUEST_PENDING: True})
             outcome = Outcome.WRITTEN
         return outcome
+
+    def set_cover(self, customer_id, *, amount, currency, status, valid_until, request_pending) -> Outcome:
+        """The add-on's cover fields (amount in the cover's own currency), written where they differ."""
+        if not self.enforced:
+            return Outcome.ALREADY_THERE
+        partner = self.ids.erp(customer_id)
+        currency_id = self.client.search("res.currency", [("name", "=", currency), ("active", "in", [True, False])],
+                                         limit=1)[:1] if currency else []
+        wanted = {COVER_AMOUNT: float(Decimal(amount)) if amount is not None else 0.0,
+                  COVER_CURRENCY: currency_id[0] if currency_id else False, COVER_STATUS: status or False,
+                  COVER_VALID_UNTIL: valid_until or False, REQUEST_PENDING: bool(request_pending)}
+        [row] = self.client.read(PARTNER, [partner], list(COVER_FIELDS))
+        now = {COVER_AMOUNT: row[COVER_AMOUNT] or 0.0,
+               COVER_CURRENCY: row[COVER_CURRENCY][0] if row[COVER_CURRENCY] else False,
+               COVER_STATUS: row[COVER_STATUS] or False, COVER_VALID_UNTIL: row[COVER_VALID_UNTIL] or False,
+               REQUEST_PENDING: bool(row[REQUEST_PENDING])}
+        changed = {name: value for name, value in wanted.items() if now[name] != value}
+        if not changed:
+            return Outcome.ALREADY_THERE
+        self.client.write(PARTNER, [partner], changed)
+        return Outcome.WRITTEN
 
     def _unenforced_hold(self, customer_id, reason, rules) -> Outcome:
         text = (f"Credit Guard would hold this customer ({rules}): {reason}. The credit_guard add-on is not "

@@ -4,6 +4,7 @@ against what Tryton has first."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from mappings.ids import IntegerIds
 
@@ -19,11 +20,14 @@ HOLD, REASON, SINCE, RULE, ORIGIN = ('creditguard_hold', 'creditguard_hold_reaso
 FLAG, FLAG_REASON = 'creditguard_flag', 'creditguard_flag_reason'
 REQUEST_PENDING = 'insurer_cover_request_pending'
 STATE = [HOLD, REASON, RULE, SINCE, ORIGIN, FLAG, FLAG_REASON, REQUEST_PENDING]
+COVER_AMOUNT, COVER_STATUS, COVER_VALID_UNTIL = ('insurer_cover_amount', 'insurer_cover_status',
+    'insurer_cover_valid_until')
+COVER_FIELDS = (COVER_AMOUNT, COVER_STATUS, COVER_VALID_UNTIL, REQUEST_PENDING)
 
 
 class TrytonWriter:
     """Applies the write operations to parties through a logged-in TrytonClient."""
-    required_fields = {PARTY: (HOLD, REASON, SINCE, RULE, ORIGIN, FLAG, FLAG_REASON, REQUEST_PENDING),
+    required_fields = {PARTY: (HOLD, REASON, SINCE, RULE, ORIGIN, FLAG, FLAG_REASON, *COVER_FIELDS),
         NOTE: ('resource', 'message')}
     required_access = {PARTY: ('read', 'write'), NOTE: ('read', 'create')}
     ids = IntegerIds
@@ -89,3 +93,20 @@ class TrytonWriter:
             self.client.write(PARTY, [party], {REQUEST_PENDING: True})
             outcome = Outcome.WRITTEN
         return outcome
+
+    def set_cover(self, customer_id, *, amount, currency, status, valid_until, request_pending) -> Outcome:
+        """The add-on's cover fields; the add-on keeps the cover in company currency (`currency` is checked
+        by the caller against the company's: connector/insurer/flow.py)."""
+        party = self.ids.erp(customer_id)
+        wanted = {COVER_AMOUNT: None if amount is None else Decimal(amount), COVER_STATUS: status,
+            COVER_VALID_UNTIL: dt.date.fromisoformat(valid_until) if valid_until else None,
+            REQUEST_PENDING: bool(request_pending)}
+        row, = self.client.read(PARTY, [party], list(COVER_FIELDS))
+        now = {COVER_AMOUNT: None if row[COVER_AMOUNT] is None else Decimal(row[COVER_AMOUNT]),
+            COVER_STATUS: row[COVER_STATUS] or None, COVER_VALID_UNTIL: row[COVER_VALID_UNTIL],
+            REQUEST_PENDING: bool(row[REQUEST_PENDING])}
+        changed = {name: value for name, value in wanted.items() if now[name] != value}
+        if not changed:
+            return Outcome.ALREADY_THERE
+        self.client.write(PARTY, [party], changed)
+        return Outcome.WRITTEN

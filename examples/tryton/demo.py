@@ -4,7 +4,10 @@
 2. starts it on 127.0.0.1 and seeds a company with customers in different situations,
 3. runs one Credit Guard cycle with the real command (`creditguard run --once`), shows the decisions
    table of the synced snapshot and lists the holds,
-4. has the salesperson try to confirm an order for a held customer, and prints Tryton's refusal.
+4. has the salesperson try to confirm an order for a held customer, and prints Tryton's refusal,
+5. the insurer step: starts a simulated credit insurer on loopback, lets one customer's exposure outgrow its
+   cover and another's pass the discretionary limit; a cycle files both requests, the insurer approves the first
+   and refuses the second, and the next cycle shows the new cover in Tryton and the refused customer held.
 
 Everything it writes lives in .tryton/ and .creditguard/demo/ (both ignored by git)."""
 import datetime as dt
@@ -19,6 +22,7 @@ sys.path.insert(0, str(REPO / "examples" / "tryton"))
 
 from books import Books  # noqa: E402
 
+from connector.insurer.simulator import Simulator, parse_scenario  # noqa: E402
 from connector.tryton.embedded import USERS, EmbeddedTryton  # noqa: E402
 
 WORK = REPO / ".creditguard" / "demo"
@@ -32,6 +36,22 @@ CUSTOMERS = [
     ("Delta Foods", 30000, "NL", [(2500, 75)]),                  # 45 days overdue: flagged
     ("Ege Tekstil", 50000, "TR", [(12000, 3)]),                  # elevated country risk, no insurer cover
 ]
+
+
+INSURER_KEY = "demo-insurer-key"
+
+
+def insurer_scenario():
+    """The simulated insurer of the demo: it knows three of the buyers and refuses Delta Foods."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return parse_scenario({
+        "api_key": INSURER_KEY, "clock": {"start": now.isoformat(), "frozen": True}, "notice_days": 30,
+        "country_grades": {"DE": 0, "NL": 0, "TR": 5},
+        "buyers": [{"id": "4100001", "name": "Acme Trading GmbH", "country": "DE", "grade": 3},
+                   {"id": "4100002", "name": "Delta Foods BV", "country": "NL", "grade": 6},
+                   {"id": "4100003", "name": "Ege Tekstil AS", "country": "TR", "grade": 5}],
+        "rules": [{"when": {"buyer": "4100002"}, "decide": "refuse", "reason": "payment experience unsatisfactory"},
+                  {"decide": "approve", "valid_days": 365}]})
 
 
 def step(text):
@@ -126,7 +146,53 @@ def main():
         sale = books.create_sale(parties["Acme Trading"], 100)
         answer = books.confirm_sale_as(sales, sale)
         print("  Tryton confirmed the order." if answer else f"  Tryton refused: {answer.message}")
+
+        insurer_step(server, config, parties)
     print("\nDone. Try: .venv/bin/creditguard explain --snapshot examples/snapshot.json 45")
+
+
+def insurer_step(server, config, parties):
+    step("The credit insurer: a simulated Allianz Trade API on loopback")
+    with Simulator(insurer_scenario(), state_path=WORK / "insurer-sim.json") as sim:
+        print(f"  insurer simulator on {sim.url}; [insurer] added to {config.relative_to(REPO)} "
+              "(approval = \"auto\")")
+        with config.open("a") as handle:
+            handle.write(f'\n[insurer]\nkind = "allianz"\nurl = "{sim.url}"\npolicy_id = "DEMO-POLICY-1"\n'
+                         'approval = "auto"\n')
+        os.environ["CREDITGUARD_INSURER_API_KEY"] = INSURER_KEY
+        admin, connector = server.client("demo", "admin"), server.client("demo", "connector")
+        acme, delta = parties["Acme Trading"], parties["Delta Foods"]
+        connector.write("party.party", [acme], {"insurer_cover_amount": 10000, "insurer_cover_status": "approved"})
+        books = Books(admin)
+        books.create_invoice(acme, 12000, TODAY - dt.timedelta(days=1))
+        books.create_invoice(delta, 11000, TODAY - dt.timedelta(days=1))
+        print("  Acme Trading: insurer cover 10,000 (in Tryton); a new invoice of 12,000 takes its exposure "
+              "to 16,100 (with the order confirmed above)")
+        print("  Delta Foods: no cover; a new invoice of 11,000 takes its exposure to 13,500, above the "
+              "discretionary limit of 10,000")
+
+        step("A cycle: Credit Guard files the cover requests with the insurer")
+        creditguard("run", "--config", str(config), "--once")
+        step("The requests and their decisions: creditguard insurer requests")
+        creditguard("insurer", "requests", "--config", str(config))
+
+        step("The next cycle acts on the decisions")
+        creditguard("run", "--config", str(config), "--once")
+        step("Cover per buyer against exposure: creditguard insurer covers")
+        creditguard("insurer", "covers", "--config", str(config))
+        step("What Tryton shows on the two parties")
+        fields = ["name", "insurer_cover_amount", "insurer_cover_status", "insurer_cover_request_pending",
+                  "creditguard_hold", "creditguard_hold_reason"]
+        for row in admin.read("party.party", [acme, delta], fields):
+            hold = f"on hold: {row['creditguard_hold_reason']}" if row["creditguard_hold"] else "not on hold"
+            print(f"  {row['name']:<13} insurer cover {row['insurer_cover_status']} "
+                  f"{row['insurer_cover_amount'] or 0:,.2f}, request pending: "
+                  f"{'yes' if row['insurer_cover_request_pending'] else 'no'}; {hold}")
+        step("The salesperson enters an order for Delta Foods and clicks Confirm")
+        answer = books.confirm_sale_as(server.client("demo", "sales"), books.create_sale(delta, 100))
+        print("  Tryton confirmed the order." if answer else f"  Tryton refused: {answer.message}")
+        if answer:
+            raise SystemExit("!! Tryton confirmed the order of a customer whose cover the insurer refused")
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ class Books:
 
     def share(self):
         """What this copy folded, for absorb() in another copy (the same customers, nothing folded yet)."""
-        return {i: tuple(t) for i, t in enumerate(self.ledger.totals)}, self.books, self._receivable_steps
+        return dict(enumerate(self.ledger.totals)), self.books, self._receivable_steps
 
     def absorb(self, share) -> None:
         ledger_totals, books, steps = share

@@ -48,6 +48,10 @@ def cycle_calls(session, customer) -> list:
               (Operation.ADD_NOTE, {"text": "Credit Guard flag (overdue.flag): 70 days", "marker": "[creditguard k1]"}),
               (Operation.NOTIFY, {"text": "Declare the overdue", "marker": "[creditguard k2]"}),
               (Operation.REQUEST_COVER, {"text": "Request a cover of 2,000", "marker": "[creditguard k3]"}),
+              (Operation.SET_COVER, {"amount": "21000", "currency": "EUR", "status": "approved",
+                                     "valid_until": "2027-11-30", "request_pending": False}),
+              (Operation.SET_COVER, {"amount": "21000", "currency": "EUR", "status": "approved",
+                                     "valid_until": "2027-11-30", "request_pending": False}),
               (Operation.CLEAR_FLAG, {}),
               (Operation.RELEASE_HOLD, {})]
     return [apply(session.writer, Write(f"k{n}", customer, "Acme", operation, payload))

@@ -102,7 +102,7 @@ def test_writes_check_odoo_first_and_a_repeated_note_is_not_written_twice(sessio
     snap, _ = snapshot
     outcomes = cycle_calls(session, mine(snap)["Acme Trading"].id)
     assert outcomes == [Outcome.WRITTEN, Outcome.WRITTEN, Outcome.WRITTEN, Outcome.ALREADY_THERE, Outcome.WRITTEN,
-                        Outcome.WRITTEN, Outcome.WRITTEN, Outcome.WRITTEN]
+                        Outcome.WRITTEN, Outcome.WRITTEN, Outcome.ALREADY_THERE, Outcome.WRITTEN, Outcome.WRITTEN]
 
 
 def test_a_field_odoo_lacks_is_named(replayer, tmp_path):
@@ -114,3 +114,14 @@ def test_a_field_odoo_lacks_is_named(replayer, tmp_path):
                                                                  "credit_limit_amont -> credit_limit"))
     with pytest.raises(MappingError, match="has no field 'credit_limit_amont'"):
         erp.connect(ErpConfig(**{**CONFIG.__dict__, "mappings": folder}))
+
+
+def test_a_paid_invoice_carries_its_payment_history(snapshot):
+    snap, as_of = snapshot
+    beta = mine(snap)["Beta Imports"].id
+    [paid] = [i for i in snap.invoices if i.customer_id == beta]
+    assert snap.format == "creditguard-snapshot/1.1"
+    assert [(p.amount, p.kind) for p in paid.payments] == [(Decimal(book.BETA_INVOICE), "payment")]
+    assert paid.payments[0].date == as_of
+    [unpaid] = [i for i in snap.invoices if i.customer_id == mine(snap)["Acme Trading"].id]
+    assert unpaid.payments == ()

@@ -1,0 +1,336 @@
+"""The insurer step of a cycle: requests out, decisions in, covers into the facts and the ERP.
+
+Inside `connector/cycle.py`, when the config has `[insurer]`:
+
+    before evaluation   read the insurer's decisions since the last one seen (its own reductions, cancellations
+                        and expiries too) and the grades of known buyers; send the requests still queued;
+                        lay the covers in force on the cycle's date over the customers read from the ERP
+    evaluation          the policy sees the insurer's cover, `cover_request_pending` and `buyer_grade`
+    after evaluation    each `request_limit` decision becomes one request (keyed by the decision: never sent
+                        twice), sent at once (approval = "auto") or left for `creditguard insurer approve ID`
+    writes              SET_COVER where the ERP's cover fields differ from the insurer's cover (and REQUEST_COVER
+                        only adds its note: the pending flag is the request's, below)
+
+One source of truth each: the cover of a customer the insurer step speaks for (one with a buyer id, a request
+or a decision in the store) is the insurer's decision in force on the cycle's date; `cover_request_pending` is
+"a request of the store is waiting" (queued, awaiting approval, open, or its answer under review). The ERP's cover
+fields and request-pending flag mirror both (SET_COVER); for other customers they stay as the ERP has them.
+
+The insurer being down, busy or refusing the API key never fails the cycle: the step stops talking to it, says so
+in the report, and queued requests go out with a later cycle under the same idempotency key. A crash after a
+request was sent and before its answer was recorded replays it the same way; the insurer answers from its record.
+
+Fault injection (tests, drills): CREDITGUARD_FAULT_CRASH_AFTER_INSURER_SEND=N kills the process (os._exit) right
+after the N-th cover request of a cycle was answered, before the answer is recorded.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from mappings.errors import BadInput, TransientError
+
+from ..operations import Operation, Write
+from .allianz import AllianzTradeClient
+from .errors import InsurerRefused, RequestAlreadyOpen
+from .ledger import Ledger
+from .transport import RetryPolicy
+
+__all__ = ["InsurerStep", "InsurerReport", "make_client", "FAULT_ENV", "CRASH_EXIT"]
+
+log = logging.getLogger(__name__)
+FAULT_ENV = "CREDITGUARD_FAULT_CRASH_AFTER_INSURER_SEND"
+CRASH_EXIT = 86
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def make_client(config) -> AllianzTradeClient:
+    """The client of `[insurer]` (config.InsurerConfig); a missing API key is a ConfigError naming the key."""
+    return AllianzTradeClient(config.url, config.policy_id, config.api_key,
+                              business_unit_code=config.business_unit_code, timeout=config.timeout,
+                              retry=RetryPolicy(attempts=3, total_seconds=30, max_retry_after=30))
+
+
+@dataclass
+class InsurerReport:
+    """What the insurer step did in one cycle."""
+    sent: list = field(default_factory=list)          # (customer id, name, amount, currency, state)
+    queued: list = field(default_factory=list)        # (request id, customer id, name, amount, status) new this cycle
+    decisions: list = field(default_factory=list)     # (customer id, name, status, amount, currency, effective)
+    grades: list = field(default_factory=list)        # (customer id, old grade, new grade)
+    review: list = field(default_factory=list)        # messages for a person
+    problem: str | None = None                        # the insurer could not be reached or refused us
+
+    def summary(self) -> dict:
+        return {"sent": len(self.sent), "queued": len(self.queued), "decisions": len(self.decisions),
+                "grades": len(self.grades), "review": len(self.review), "problem": self.problem}
+
+
+class InsurerStep:
+    """The insurer's part of one cycle over `store`, as of `as_of`; `client` defaults to the configured one."""
+
+    def __init__(self, config, store, *, as_of: dt.date, client=None, dry_run=False):
+        self.config = config
+        self.store = store
+        self.ledger = Ledger(store)
+        self.as_of = as_of
+        self.client = client if client is not None else make_client(config)
+        self.dry_run = dry_run
+        self.actor = f"insurer policy {config.policy_id} at {config.url}"
+        self.report = InsurerReport()
+        self.erp_covers: dict = {}
+        self.customers: dict = {}
+        self.currency = None
+        self._sent = 0
+
+    # -- before evaluation ------------------------------------------------------------------------
+
+    def before_evaluation(self, records) -> dict:
+        """Receive, send what is queued, and return `records` with the insurer's covers and grades laid over
+        the customers (new dicts: the records read from the ERP are left as they are)."""
+        self.customers = {c["id"]: c for c in records.get("customers", [])}
+        self.erp_covers = {cid: c.get("insurer_cover") for cid, c in self.customers.items()}
+        companies = records.get("company") or [{}]
+        self.currency = companies[0].get("currency")
+        if not self.dry_run:
+            self._talk(self._receive)
+            self._talk(self._send_queued)
+        managed, buyers, pending = (self.ledger.managed_customers(), self.ledger.buyers(),
+                                    self.ledger.pending_customers())
+        return dict(records, customers=[
+            dict(c, insurer_cover=self.desired_cover(c["id"], pending),
+                 buyer_grade=(buyers.get(c["id"]) or {}).get("grade")) if c["id"] in managed else c
+            for c in records.get("customers", [])])
+
+    def _talk(self, work) -> None:
+        """Run one exchange with the insurer unless it already failed this cycle; a failure is reported."""
+        if self.report.problem:
+            return
+        try:
+            work()
+        except TransientError as exc:
+            self.report.problem = f"the insurer is unreachable or busy; requests stay queued: {exc}"
+            log.warning("insurer: %s", exc)
+        except BadInput as exc:
+            self.report.problem = f"the insurer refused us: {exc.render()}"
+            log.error("insurer: %s", exc.render())
+
+    def _receive(self) -> None:
+        since = self.ledger.feed_since()
+        decisions = self.client.decisions_since(dt.datetime.fromisoformat(since) if since else EPOCH)
+        with self.store.transaction():
+            for decision in decisions:
+                self._record_decision(decision)
+            latest = max((d.decided_at for d in decisions if d.decided_at), default=None)
+            if latest:
+                self.ledger.set_feed_since(latest.isoformat())
+        for customer_id, buyer in self.ledger.buyers().items():
+            grade = self.client.buyer_grade(buyer["buyer_id"])
+            value = grade.grade if grade else None
+            if value != buyer["grade"]:
+                with self.store.transaction():
+                    self.ledger.set_grade(customer_id, value, grade and grade.raw_grade,
+                                          grade and grade.as_of and grade.as_of.isoformat())
+                    self.store.audit(customer_id, f"insurer grade {_text(buyer['grade'])} -> {_text(value)}",
+                                     name=buyer["name"], actor=self.actor)
+                self.report.grades.append((customer_id, buyer["grade"], value))
+            if grade is not None and grade.needs_review:
+                self.report.review.append(f"buyer {buyer['buyer_id']} (customer {customer_id}): grade "
+                                          f"{grade.raw_grade!r} is not 1..10, kept raw")
+
+    def _record_decision(self, decision) -> None:
+        """One decision of the insurer, recorded once; its request, if ours, is decided. Call in a transaction."""
+        request = self.ledger.request_by_insurer_id(decision.request_id) if decision.request_id else None
+        customer_id = request["customer_id"] if request else \
+            self.ledger.customer_of(decision.buyer_id) if decision.buyer_id else None
+        if request and request["status"] in ("open", "review", "queued"):
+            self.ledger.update_request(request["key"], status="review" if decision.needs_review else "decided",
+                                       decided_at=decision.decided_at and decision.decided_at.isoformat(),
+                                       message=_decision_text(decision))
+        if not self.ledger.add_decision(decision, customer_id):
+            return
+        name = (self.customers.get(customer_id) or {}).get("name") if customer_id else None
+        if decision.needs_review or customer_id is None:
+            why = f"unknown code {decision.raw_status!r}" if decision.status == "unknown" else \
+                "no customer has this buyer id" if customer_id is None else "no amount, buyer or currency"
+            self.report.review.append(f"insurer decision {decision.decision_id} on buyer {decision.buyer_id}: "
+                                      f"{why}; kept raw, no cover changed")
+            if customer_id:
+                self.store.audit(customer_id, f"insurer answer needs review ({why})", name=name,
+                                 reason=decision.reason, actor=self.actor)
+            return
+        self.store.audit(customer_id, f"insurer cover {_decision_text(decision)}", name=name,
+                         reason=decision.reason, actor=self.actor)
+        self.report.decisions.append((customer_id, name or "", decision.status, decision.amount,
+                                      decision.currency, decision.effective_date))
+
+    # -- requests ---------------------------------------------------------------------------------
+
+    def after_evaluation(self, results) -> None:
+        """A request per `request_limit` decision, sent at once unless a person approves requests."""
+        status = "awaiting_approval" if self.config.manual else "queued"
+        if self.dry_run:
+            return
+        with self.store.transaction():
+            for result in results:
+                for decision in result.decisions:
+                    if decision.action != "request_limit":
+                        continue
+                    if self.ledger.add_request(f"creditguard/{decision.key}", result.customer_id, result.name,
+                                               decision.amount, self.currency, status):
+                        row = self.ledger.request_by_key(f"creditguard/{decision.key}")
+                        self.store.audit(result.customer_id, f"cover request of {decision.amount:,.2f} "
+                                         f"{self.currency} " + ("awaiting approval" if self.config.manual
+                                                                 else "queued"), name=result.name,
+                                         rules=decision.rule, reason=decision.message, actor="credit guard")
+                        self.report.queued.append((row["id"], result.customer_id, result.name, decision.amount,
+                                                   status))
+        self._talk(self._send_queued)
+
+    def _send_queued(self) -> None:
+        for request in self.ledger.requests(statuses=("queued",)):
+            self._send(request)
+
+    def _send(self, request) -> None:
+        customer = self.customers.get(request["customer_id"]) or {}
+        buyer_id = self._buyer_of(request, customer)
+        if buyer_id is None:
+            return
+        with self.store.transaction():          # the attempt is on record before anything leaves
+            self.ledger.count_attempt(request["key"])
+            self.ledger.update_request(request["key"], buyer_id=buyer_id)
+        key = request["key"]
+        try:
+            answer = self.client.request_cover(buyer_id, Decimal(request["amount"]), request["currency"], key)
+        except RequestAlreadyOpen as exc:
+            with self.store.transaction():
+                self.ledger.update_request(key, message=f"waiting: {exc}")
+            self.report.review.append(f"customer {request['customer_id']}: the insurer has another open request "
+                                      "on this buyer; ours stays queued")
+            return
+        except InsurerRefused as exc:
+            with self.store.transaction():
+                self.ledger.update_request(key, status="failed", message=exc.render())
+            self.report.review.append(f"customer {request['customer_id']}: the insurer refused the request: {exc}")
+            return
+        self._sent += 1
+        if self._sent == int(os.environ.get(FAULT_ENV) or 0):
+            log.error("fault injection: crashing after %d cover requests, before recording the answer", self._sent)
+            os._exit(CRASH_EXIT)
+        self._record_answer(request, answer)
+
+    def _buyer_of(self, request, customer) -> str | None:
+        """The insurer's buyer id of the request's customer: found once with find_buyer, then kept."""
+        buyer_id = self.ledger.buyer_id(request["customer_id"])
+        if buyer_id:
+            return buyer_id
+        name = customer.get("name") or request["customer_name"] or ""
+        buyer = self.client.find_buyer(name, customer.get("country"))
+        with self.store.transaction():
+            if buyer is None:
+                self.ledger.update_request(request["key"], status="failed",
+                                           message=f"the insurer knows no buyer {name!r} in "
+                                           f"{customer.get('country') or 'any country'}")
+                self.report.review.append(f"customer {request['customer_id']} {name}: no buyer found at the "
+                                          "insurer; the request was not sent")
+                return None
+            self.ledger.bind_buyer(request["customer_id"], buyer.insurer_buyer_id, buyer.name)
+        grade = self.client.buyer_grade(buyer.insurer_buyer_id)
+        if grade is not None:
+            with self.store.transaction():
+                self.ledger.set_grade(request["customer_id"], grade.grade, grade.raw_grade,
+                                      grade.as_of and grade.as_of.isoformat())
+                self.store.audit(request["customer_id"], f"insurer buyer {buyer.insurer_buyer_id}, grade "
+                                 f"{_text(grade.grade)}", name=name, actor=self.actor)
+        return buyer.insurer_buyer_id
+
+    def _record_answer(self, request, answer) -> None:
+        state = answer.state
+        status = {"pending": "open", "decided": "decided"}.get(state, "failed" if state in ("withdrawn", "failed")
+                                                                else "review")
+        if answer.needs_review:
+            status = "review"
+        with self.store.transaction():
+            self.ledger.update_request(request["key"], status=status, request_id=answer.id, sent_at=_now(),
+                                       raw=_json(answer.raw),
+                                       message=_decision_text(answer.decision) if answer.decision else state)
+            if answer.decision is not None:
+                self._record_decision(answer.decision)
+        if status == "review":
+            self.report.review.append(f"customer {request['customer_id']}: the insurer's answer to request "
+                                      f"{answer.id} could not be read (state {answer.raw_state!r}); kept raw")
+        self.report.sent.append((request["customer_id"], request["customer_name"], Decimal(request["amount"]),
+                                 request["currency"], status))
+
+    # -- covers -----------------------------------------------------------------------------------
+
+    def desired_cover(self, customer_id, pending_customers=None) -> dict | None:
+        """The cover the facts and the ERP should show for a customer the step speaks for."""
+        cover = self.ledger.cover_on(customer_id, self.as_of)
+        pending = customer_id in (self.ledger.pending_customers() if pending_customers is None
+                                  else pending_customers)
+        if cover is not None:
+            return {"amount": str(cover.amount), "currency": cover.currency, "status": cover.status,
+                    "valid_until": cover.valid_until, "request_pending": pending, "reduced": cover.reduced}
+        if pending:
+            return {"amount": "0", "currency": self.currency, "status": "pending", "valid_until": None,
+                    "request_pending": True, "reduced": False}
+        erp = self.erp_covers.get(customer_id)
+        return dict(erp, request_pending=False) if erp else None
+
+    def cover_writes(self, cycle) -> list[Write]:
+        """SET_COVER for each customer whose ERP cover fields differ from the insurer's cover."""
+        writes, waiting = [], self.ledger.pending_customers()
+        for customer_id in sorted(self.ledger.managed_customers() & set(self.customers)):
+            wanted = self.desired_cover(customer_id, waiting)
+            if _fields(wanted) == _fields(self.erp_covers.get(customer_id)):
+                continue
+            if wanted and wanted["currency"] not in (None, self.currency):
+                self.report.review.append(f"customer {customer_id}: cover in {wanted['currency']}, the ERP keeps "
+                                          f"covers in {self.currency}; not written")
+                continue
+            amount, status, until, pending = _fields(wanted)
+            payload = {"amount": None if amount is None else str(amount), "currency": self.currency,
+                       "status": status, "valid_until": until, "request_pending": pending}
+            what = f"{status or 'no cover'} {amount or 0:,.2f}" + (", request pending" if pending else "")
+            writes.append(Write(f"{cycle}/{Operation.SET_COVER.value}/{customer_id}", customer_id,
+                                self.customers[customer_id].get("name", ""), Operation.SET_COVER, payload,
+                                "insurer", what))
+        return writes
+
+
+def note_only(writes) -> list[Write]:
+    """With an insurer configured the pending flag is the request's (SET_COVER writes it): REQUEST_COVER
+    writes become the note alone, under the same key."""
+    return [Write(w.key, w.customer_id, w.customer_name, Operation.ADD_NOTE, w.payload, w.rules, w.reason)
+            if w.operation is Operation.REQUEST_COVER else w for w in writes]
+
+
+def _fields(cover) -> tuple:
+    """The ERP's view of a cover: amount, status, valid until, request pending."""
+    if not cover:
+        return (None, None, None, False)
+    return (Decimal(str(cover["amount"])) if cover.get("amount") is not None else None, cover.get("status"),
+            str(cover["valid_until"]) if cover.get("valid_until") else None, bool(cover.get("request_pending")))
+
+
+def _decision_text(decision) -> str:
+    amount = "?" if decision.amount is None else f"{decision.amount:,.2f}"
+    effective = f" from {decision.effective_date.isoformat()}" if decision.effective_date else ""
+    return f"{decision.status} {amount} {decision.currency or ''}".rstrip() + effective
+
+
+def _text(grade) -> str:
+    return "none" if grade is None else str(grade)
+
+
+def _json(value) -> str:
+    import json
+    return json.dumps(value, default=str)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
