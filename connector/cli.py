@@ -186,30 +186,47 @@ def cmd_run(args) -> int:
 
 
 MAX_BACKOFF = 600       # seconds: the longest wait between cycles while the ERP stays unreachable
+SESSION_AGE = 3600      # seconds a service keeps one ERP session (log-in, access and fields checked) before renewing
 
 
 def _loop(config, args):
-    """A cycle every args.every seconds. An unreachable ERP is waited for, longer each time (up to
-    MAX_BACKOFF); an error a person must fix stops the service at the first cycle, later it is logged and
-    the next tick tries again (someone may be fixing the ERP)."""
-    first, failures = True, 0
-    while True:
-        started = time.monotonic()
-        wait = args.every
-        try:
-            _run_once(config, args)
-            failures = 0
-        except TransientError as exc:
-            failures += 1
-            wait = backoff(args.every, failures)
-            print(f"{_now()} temporary error, retrying in {wait} s: {exc}", file=sys.stderr)
-        except BadInput as exc:
-            if first:
-                raise
-            print(f"{_now()} error, retrying in {args.every} s: {exc.render()}", file=sys.stderr)
-        first = False
-        sys.stdout.flush()
-        time.sleep(max(0.0, wait - (time.monotonic() - started)))
+    """A cycle every args.every seconds, on one ERP session renewed every SESSION_AGE seconds and after any
+    error. An unreachable ERP is waited for, longer each time (up to MAX_BACKOFF); an error a person must fix
+    stops the service at the first cycle, later it is logged and the next tick tries again (someone may be
+    fixing the ERP)."""
+    first, failures, session, opened = True, 0, None, 0.0
+    try:
+        while True:
+            started = time.monotonic()
+            wait = args.every
+            try:
+                if session is None or started - opened > SESSION_AGE:
+                    session = _renew(session, config)
+                    opened = started
+                _run_once(config, args, session)
+                failures = 0
+            except TransientError as exc:
+                session = _renew(session, None)
+                failures += 1
+                wait = backoff(args.every, failures)
+                print(f"{_now()} temporary error, retrying in {wait} s: {exc}", file=sys.stderr)
+            except BadInput as exc:
+                session = _renew(session, None)
+                if first:
+                    raise
+                print(f"{_now()} error, retrying in {args.every} s: {exc.render()}", file=sys.stderr)
+            first = False
+            sys.stdout.flush()
+            time.sleep(max(0.0, wait - (time.monotonic() - started)))
+    finally:
+        _renew(session, None)
+
+
+def _renew(session, config):
+    """Close `session`; open a new one when `config` is given."""
+    if session is not None:
+        session.close()
+    return cycle.connect(config.erp) if config is not None else None
 
 
 def backoff(every: int, failures: int) -> int:
@@ -218,10 +235,10 @@ def backoff(every: int, failures: int) -> int:
     return max(every, min(every * 2 ** (failures - 1), MAX_BACKOFF))
 
 
-def _run_once(config, args):
+def _run_once(config, args, session=None):
     progress = cycle_view.Progress()
     try:
-        result = cycle.run_cycle(config, full=args.full, dry_run=args.dry_run, progress=progress)
+        result = cycle.run_cycle(config, full=args.full, dry_run=args.dry_run, progress=progress, session=session)
     finally:
         progress.done()
     cycle_view.write_cycle(result, sys.stdout)

@@ -84,15 +84,18 @@ def sync(config, *, full=False, progress=None) -> CycleReport:
         return report
 
 
-def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, insurer=None) -> CycleReport:
+def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, insurer=None,
+              session=None) -> CycleReport:
     """Run one cycle against the configured ERP; returns what it did. `as_of` (default today) is the date the
-    facts are computed for; `insurer` an InsurerClient to use instead of the one `[insurer]` configures."""
+    facts are computed for; `insurer` an InsurerClient to use instead of the one `[insurer]` configures;
+    `session` an ErpSession kept open between cycles (the service's), else one is opened and closed here."""
     policy = load_policy(config.policy_file)
     engine, warning = make_engine(config.engine, policy)
     if warning:
         log.warning(warning)
     client = insurer if insurer is not None or config.insurer is None else insurer_flow.make_client(config.insurer)
-    session = connect(config.erp)
+    own = session is None
+    session = session or connect(config.erp)
     try:
         with _cycle_lock(config), Store(config.store_path) as store:
             report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run,
@@ -119,7 +122,8 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
             _finish(store, report, changes, records, states, session.writer.actor)
             return report
     finally:
-        session.close()
+        if own:
+            session.close()
 
 
 def _read(store, session, report, *, full, progress):

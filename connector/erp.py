@@ -71,8 +71,8 @@ class ErpReader(Protocol):
         """The fields of the ERP's `model` the connector's user may read: name -> definition, where
         `readonly` is true for a field the user may not write."""
 
-    def access(self, models: Iterable[str]) -> dict[str, set[str]]:
-        """What the connector's user may do on each model: a subset of {"read", "write", "create"}."""
+    def access(self, needed: dict[str, set[str]]) -> dict[str, set[str]]:
+        """Which of the rights `needed` ({model: {"read", "write", "create"}}) the connector's user has."""
 
     def field_exists(self, model: str, name: str) -> bool:
         """Whether `model` has the field at all (fields_of lists only those the user may read)."""

@@ -9,7 +9,7 @@ from mappings.errors import ErpRefused
 from mappings.ids import canonical_id
 
 from ..erp import Page
-from ..reading import bookmark_after, domain_for, read_related
+from ..reading import domain_for, read_related
 
 __all__ = ["OdooReader", "OVERLAP"]
 
@@ -33,10 +33,11 @@ class OdooReader:
             self._fields[model] = self.client.fields_get(model)
         return self._fields[model]
 
-    def access(self, models) -> dict[str, set[str]]:
-        return {model: {perm for perm in ("read", "write", "create")
+    def access(self, needed) -> dict[str, set[str]]:
+        """Odoo answers one right at a time: only the rights `needed` ({model: {"read", ...}}) are asked."""
+        return {model: {perm for perm in sorted(perms)
                         if self.client.call(model, "check_access_rights", perm, raise_exception=False)}
-                for model in sorted(models)}
+                for model, perms in sorted(needed.items())}
 
     def field_exists(self, model, name) -> bool:
         """A field the user may not read is refused with an AccessError; one that does not exist is invalid."""
@@ -76,7 +77,10 @@ class OdooReader:
 
     @staticmethod
     def bookmark(stream, records) -> str | None:
-        return bookmark_after(stream, records, _parse_write_date)
+        """The latest write_date of the page: Odoo's "YYYY-MM-DD HH:MM:SS" sorts as text, so only it is parsed."""
+        key = stream.replication_key
+        latest = max((r[key] for r in records if r.get(key)), default=None) if key else None
+        return _parse_write_date(latest).isoformat() if latest else None
 
     def _read(self, model, ids, fields):
         rows = self.client.read(model, ids, fields)

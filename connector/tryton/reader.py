@@ -30,9 +30,9 @@ class TrytonReader:
             self._fields[model] = self.client.fields_get(model, None)
         return self._fields[model]
 
-    def access(self, models) -> dict[str, set[str]]:
-        """The user's model access (ir.model.access), as Tryton computes it for its groups."""
-        granted = self.client.model('ir.model.access', 'get_access', sorted(models))
+    def access(self, needed) -> dict[str, set[str]]:
+        """The user's model access (ir.model.access), as Tryton computes it for its groups: one call."""
+        granted = self.client.model('ir.model.access', 'get_access', sorted(needed))
         return {model: {perm for perm, allowed in perms.items() if allowed} for model, perms in granted.items()}
 
     def field_exists(self, model, name) -> bool:
