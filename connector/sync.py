@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -33,7 +35,7 @@ def read_changes(reader, streams, store, *, full=False, progress=None) -> dict[s
     for name, stream in streams.items():
         since = None if full or stream.is_lookup else store.bookmark(name)
         change = StreamChanges(name, full=since is None, bookmark=since)
-        for page in reader.pages(stream, since):
+        for page in read_ahead(reader.pages(stream, since)):
             for source_id, records in stream.map_page(page.records, page.related, lookups):
                 change.mapped[source_id] = records
             change.read += len(page.records)
@@ -47,6 +49,46 @@ def read_changes(reader, streams, store, *, full=False, progress=None) -> dict[s
             lookups[name] = {r["id"]: r for records in change.mapped.values() for r in records}
         changes[name] = change
     return changes
+
+
+_END = object()
+
+
+def read_ahead(pages, depth: int = 2):
+    """The pages of `pages`, fetched by a background thread up to `depth` ahead, so that the ERP works on the
+    next page while this one is mapped. The generator alone talks to the ERP while it runs; an error it
+    raises comes out here, in order; leaving early stops it."""
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch():
+        try:
+            for page in pages:
+                if not offer(page):
+                    return
+            offer(_END)
+        except BaseException as error:           # handed to the consumer, which raises it
+            offer(error)
+
+    worker = threading.Thread(target=fetch, name="creditguard-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := ahead.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 def merged_records(store, changes) -> dict[str, list[dict]]:
