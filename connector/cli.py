@@ -19,7 +19,7 @@ from rules.policy import check_policy, load_policy
 from . import analytics_cli, batch, cycle, cycle_view, insurer_cli, report, terminal
 from .config import load_config
 from .insurer.simulator import Simulator, load_scenario
-from .store import Store
+from .store import open_store
 from .sync import build_snapshot
 
 
@@ -248,16 +248,9 @@ def _now():
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def _synced_store(config) -> Store:
-    if not config.store_path.exists():
-        raise BadInput("nothing has been synced yet: the store does not exist", where=str(config.store_path),
-                       hint=f"run `creditguard run --config {config.source} --once` (or `sync`) first")
-    return Store(config.store_path)
-
-
 def cmd_holds(args) -> int:
     config = load_config(args.config)
-    with _synced_store(config) as store:
+    with open_store(config) as store:
         holds = store.holds()
         ours = {h["customer_id"] for h in holds}
         elsewhere = [c for c in store.records("customers") if c.get("on_hold") and c["id"] not in ours]
@@ -267,7 +260,7 @@ def cmd_holds(args) -> int:
 
 def cmd_snapshot(args) -> int:
     config = load_config(args.config)
-    with _synced_store(config) as store:
+    with open_store(config) as store:
         records = {name: store.records(name) for name in ("company", "currencies", "customers", "invoices", "orders")}
     snapshot = build_snapshot(records, as_of=args.as_of or dt.date.today(), policy_terms=config.policy_terms,
                               country_risk=config.country_risk, source=str(config.store_path))

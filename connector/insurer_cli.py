@@ -12,7 +12,7 @@ from rules.facts import compute_facts
 from . import terminal
 from .config import load_config
 from .insurer.ledger import PENDING, Ledger
-from .store import Store
+from .store import open_store
 from .sync import build_snapshot
 
 __all__ = ["add_commands", "write_cycle_insurer"]
@@ -38,17 +38,10 @@ def add_commands(sub, config_arg) -> None:
     c.set_defaults(func=cmd_approve)
 
 
-def _store(config) -> Store:
-    if not config.store_path.exists():
-        raise BadInput("no cycle has run yet: the store does not exist", where=str(config.store_path),
-                       hint=f"run `creditguard run --config {config.source} --once` first")
-    return Store(config.store_path)
-
-
 def cmd_requests(args) -> int:
     config = load_config(args.config)
     now = dt.datetime.now(dt.timezone.utc)
-    with _store(config) as store:
+    with open_store(config) as store:
         ledger = Ledger(store)
         requests = ledger.requests()
         review = ledger.decisions(review=True)
@@ -79,7 +72,7 @@ def cmd_requests(args) -> int:
 def cmd_covers(args) -> int:
     config = load_config(args.config)
     today = dt.date.today()
-    with _store(config) as store:
+    with open_store(config) as store:
         ledger = Ledger(store)
         buyers = ledger.buyers()
         managed = sorted(ledger.managed_customers())
@@ -119,7 +112,7 @@ def cmd_covers(args) -> int:
 
 def cmd_approve(args) -> int:
     config = load_config(args.config)
-    with _store(config) as store:
+    with open_store(config) as store:
         ledger = Ledger(store)
         request = ledger.request(args.request_id)
         if request is None:

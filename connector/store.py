@@ -21,7 +21,7 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
-from mappings.errors import ConfigError
+from mappings.errors import BadInput, ConfigError
 
 from .operations import Operation
 
@@ -88,6 +88,14 @@ class OutboxEntry:
 
     def __repr__(self):
         return f"<OutboxEntry {self.operation} {self.customer_id} {self.status} {self.key}>"
+
+
+def open_store(config) -> "Store":
+    """The store of a config that has run (or synced) before; BadInput saying so when there is none yet."""
+    if not config.store_path.exists():
+        raise BadInput("nothing has been synced yet: the store does not exist", where=str(config.store_path),
+                       hint=f"run `creditguard run --config {config.source} --once` (or `sync`) first")
+    return Store(config.store_path)
 
 
 class Store:

@@ -1,4 +1,5 @@
-"""REST adapter shaped like the public Allianz Trade API (../shared/reference/insurer.md §1); an InsurerClient.
+"""REST adapter shaped like the public Allianz Trade API (its developer portal's risk-info and cover endpoints);
+an InsurerClient.
 
 Wire (paths of production; the test environment inserts `uatm`, so it is a different `url` only):
     POST /v1/idp/oauth2/authorize {"apiKey"}  -> {"access_token", "token_type", "expires_in"}  [public]

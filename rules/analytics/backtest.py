@@ -91,7 +91,6 @@ def backtest(source, runs: list[PolicyRun], dates: list[dt.date]) -> dict:
     notification = pt.overdue_notification_days if pt else None
     discretionary = pt.discretionary_limit.quantize(CENT, ROUND_HALF_UP) if pt else None
     terms = [c.payment_term_days or 0 for c in customers]
-    status_of = [None] * len(runs)
     dirty, late = set(range(len(customers))), set()
     k = 0
     for when in dates:
