@@ -36,17 +36,12 @@ payments. Loopback only; every ERP call has a 120 s timeout.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import dataclasses
 import datetime as dt
 import http.client
-import io
 import json
 import os
-import platform
-import pstats
 import shutil
-import sqlite3
 import statistics
 from collections import Counter
 import subprocess
@@ -60,10 +55,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from connector import cycle as cycle_module  # noqa: E402
+from syncbench import (CYCLE_PHASES, PhaseTimer, best_median, copy_store, ids_in, machine,  # noqa: E402
+                        profile_full_sync, stored)
 from connector import erp as erp_module  # noqa: E402
 from connector.config import load_config  # noqa: E402
 from connector.reading import CHUNK, domain_for  # noqa: E402
-from connector.store import Store  # noqa: E402
 from mappings.mapper import load_mappings  # noqa: E402
 
 BUILDER = REPO / 'bench' / 'odoo_bulk.py'
@@ -172,37 +168,7 @@ class RpcMeter:
         return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-class PhaseTimer:
-    """Times the phases of connector.cycle.sync / run_cycle by wrapping the names they call."""
-
-    NAMES = ('connect', 'read_changes', '_decide', '_record_plan', '_write', '_finish', 'save_changes')
-
-    def __init__(self):
-        self.seconds = {}
-        for name in self.NAMES:
-            setattr(cycle_module, name, self._wrap(name, getattr(cycle_module, name)))
-
-    def _wrap(self, name, function):
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
-        return timed
-
-    def take(self):
-        out, self.seconds = {k.lstrip('_'): round(v, 3) for k, v in self.seconds.items()}, {}
-        return out
-
-
 # -- the measurements -----------------------------------------------------------------------------
-
-def ids_in(value):
-    if isinstance(value, (list, tuple)):
-        return [v for v in value if isinstance(v, int) and not isinstance(v, bool)]
-    return [value] if isinstance(value, int) and not isinstance(value, bool) else []
-
 
 def floor_plan(session, streams, company):
     """Per stream: (model, domain, fields, context, page size, related [(name, model, head, field, fields)]),
@@ -272,21 +238,6 @@ def run(what, config, store_path, *, full, phases, meter, **kwargs):
     return out
 
 
-def copy_store(source, target):
-    """A consistent copy of a store (SQLite in WAL mode) through the backup API."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-
-
-def stored(store_path, streams):
-    with Store(store_path) as store:
-        return {name: sorted(json.dumps(r, sort_keys=True) for r in store.records(name)) for name in streams}
-
-
 def pay_invoices(admin, count):
     """Register `count` payments for open customer invoices spread over the id range, with Odoo's
     account.payment.register (one wizard, one payment per invoice, every instalment paid)."""
@@ -309,22 +260,6 @@ def pay_invoices(admin, count):
     if not states <= {'paid', 'in_payment'}:
         sys.exit(f'paying {len(chosen)} invoices left them in states {sorted(states)}')
     return chosen, len(lines)
-
-
-def profile_full_sync(config, store_path, top=30):
-    profiler = cProfile.Profile()
-    profiler.enable()
-    started = time.perf_counter()
-    cycle_module.sync(dataclasses.replace(config, store_path=store_path), full=True)
-    seconds = time.perf_counter() - started
-    profiler.disable()
-    OUT.mkdir(parents=True, exist_ok=True)
-    profiler.dump_stats(OUT / 'odoo_sync.prof')
-    text = io.StringIO()
-    stats = pstats.Stats(profiler, stream=text).strip_dirs()
-    stats.sort_stats('tottime').print_stats(top)
-    stats.sort_stats('cumulative').print_stats(top)
-    return seconds, text.getvalue()
 
 
 # -- the bench database ---------------------------------------------------------------------------
@@ -362,29 +297,6 @@ def counts(session):
 
 
 # -- report ---------------------------------------------------------------------------------------
-
-def best_median(values):
-    return min(values), statistics.median(values)
-
-
-def machine():
-    model = ''
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'):
-                model = line.split(':', 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        commit = subprocess.run(['git', '-C', str(REPO), 'rev-parse', '--short', 'HEAD'], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        commit = ''
-    return {'cores': os.cpu_count(), 'cpu': model, 'python': platform.python_version(),
-            'system': f'{platform.system()} {platform.release()}', 'load_at_start': os.getloadavg(),
-            'commit': commit}
-
 
 def main(argv=None):
     environ = os.environ
@@ -435,7 +347,7 @@ def main(argv=None):
 
     streams = load_mappings('odoo')
     plan = floor_plan(session, streams, company)
-    meter, phases = RpcMeter(args.server_pid), PhaseTimer()
+    meter, phases = RpcMeter(args.server_pid), PhaseTimer(CYCLE_PHASES)
     work = Path(tempfile.mkdtemp(prefix='cg-odoo-bench-'))
     try:
         config_file = work / 'creditguard.toml'
@@ -531,7 +443,7 @@ def main(argv=None):
                             'full_over_main_floor': full_best / main_best, 'paired': paired,
                             'paired_median': statistics.median(paired)}
         if results['ratio']['full_over_floor'] > TARGET or args.profile:
-            seconds, text = profile_full_sync(config, work / 'profiled.sqlite')
+            seconds, text = profile_full_sync(config, work / 'profiled.sqlite', 'odoo_sync.prof')
             results['profile'] = {'seconds_under_profiler': seconds, 'file': str(OUT / 'odoo_sync.prof')}
             print(f'\nfull sync under cProfile: {seconds:.2f} s (bench/out/odoo_sync.prof)\n{text}')
     finally:

@@ -25,16 +25,12 @@ Loopback only; every ERP call has a 60 s timeout, the build 30 min.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
-import io
 import json
 import os
-import platform
-import pstats
 import shutil
 import sqlite3
 import statistics
@@ -48,8 +44,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from connector import cycle as cycle_module  # noqa: E402
+from syncbench import (PhaseTimer, best_median, copy_store, ids_in, machine,  # noqa: E402
+                        profile_full_sync, stored)
 from connector.config import load_config  # noqa: E402
-from connector.store import Store  # noqa: E402
+from connector.reading import domain_for  # noqa: E402
 from connector.tryton.embedded import USERS, EmbeddedTryton  # noqa: E402
 from connector.tryton.rpc import TrytonClient  # noqa: E402
 from examples.tryton.books import Books  # noqa: E402
@@ -178,43 +176,7 @@ class RpcMeter:
         return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-class PhaseTimer:
-    """Times the phases of connector.cycle.sync by wrapping the names it calls (no connector change)."""
-
-    NAMES = ('connect', 'read_changes', 'save_changes')
-
-    def __init__(self):
-        self.seconds = {}
-        for name in self.NAMES:
-            setattr(cycle_module, name, self._wrap(name, getattr(cycle_module, name)))
-
-    def _wrap(self, name, function):
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
-        return timed
-
-    def take(self):
-        out, self.seconds = {k: round(v, 3) for k, v in self.seconds.items()}, {}
-        return out
-
-
 # -- the measurements -----------------------------------------------------------------------------
-
-def substitute(clause, company):
-    if isinstance(clause, list):
-        return [substitute(part, company) for part in clause]
-    return company if clause == '$company' else clause
-
-
-def ids_in(value):
-    if isinstance(value, (list, tuple)):
-        return [v for v in value if isinstance(v, int)]
-    return [value] if isinstance(value, int) and not isinstance(value, bool) else []
-
 
 def floor(client, streams):
     """The same records and fields as the sync, read with plain paginated search_read; per stream
@@ -226,7 +188,7 @@ def floor(client, streams):
         if stream.replication_key and stream.replication_key not in fields:
             fields.append(stream.replication_key)
         started = time.perf_counter()
-        records = client.search_read(stream.model, substitute(stream.domain, company), fields, page_size=1000)
+        records = client.search_read(stream.model, domain_for(stream, company), fields, page_size=1000)
         main = time.perf_counter() - started
         started = time.perf_counter()
         found, related = {}, 0
@@ -254,19 +216,6 @@ def run_sync(config, store_path, *, full, phases, meter):
         **meter.snapshot()}
 
 
-def copy_store(source, target):
-    """A consistent copy of a store (SQLite in WAL mode) through the backup API."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-
-
-def stored(store_path, streams):
-    with Store(store_path) as store:
-        return {name: sorted(json.dumps(r, sort_keys=True) for r in store.records(name)) for name in streams}
-
-
 def pay_invoices(admin, count):
     """Pay `count` posted invoices spread over the id range in full with Tryton's pay wizard."""
     posted = admin.search('account.invoice', [('type', '=', 'out'), ('state', '=', 'posted')], 0, None,
@@ -282,45 +231,7 @@ def pay_invoices(admin, count):
     return chosen
 
 
-def profile_full_sync(config, store_path, top=30):
-    profiler = cProfile.Profile()
-    profiler.enable()
-    started = time.perf_counter()
-    cycle_module.sync(dataclasses.replace(config, store_path=store_path), full=True)
-    seconds = time.perf_counter() - started
-    profiler.disable()
-    OUT.mkdir(parents=True, exist_ok=True)
-    profiler.dump_stats(OUT / 'tryton_sync.prof')
-    text = io.StringIO()
-    stats = pstats.Stats(profiler, stream=text).strip_dirs()
-    stats.sort_stats('tottime').print_stats(top)
-    stats.sort_stats('cumulative').print_stats(top)
-    return seconds, text.getvalue()
-
-
 # -- report ---------------------------------------------------------------------------------------
-
-def best_median(values):
-    return min(values), statistics.median(values)
-
-
-def machine():
-    model = ''
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'):
-                model = line.split(':', 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        commit = subprocess.run(['git', '-C', str(REPO), 'rev-parse', '--short', 'HEAD'], capture_output=True,
-            text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        commit = ''
-    return {'cores': os.cpu_count(), 'cpu': model, 'python': platform.python_version(),
-        'system': f'{platform.system()} {platform.release()}', 'load_at_start': os.getloadavg(), 'commit': commit}
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -403,7 +314,7 @@ def main(argv=None):
             'full_over_main_floor': full_best / main_best, 'paired': paired,
             'paired_median': statistics.median(paired)}
         if ratio > TARGET or args.profile:
-            seconds, text = profile_full_sync(config, work / 'profiled.sqlite')
+            seconds, text = profile_full_sync(config, work / 'profiled.sqlite', 'tryton_sync.prof')
             results['profile'] = {'seconds_under_profiler': seconds, 'file': str(OUT / 'tryton_sync.prof')}
             print(f'\nfull sync under cProfile: {seconds:.2f} s (bench/out/tryton_sync.prof)\n{text}')
     finally:

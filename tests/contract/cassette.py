@@ -7,6 +7,7 @@ change from run to run (a password, a token, the time of a write, the request id
 a request the cassette does not have fails the test, naming it."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -141,3 +142,18 @@ class HttpxReplayer(httpx.BaseTransport):
         exchange = queue.pop(0) if len(queue) > 1 else queue[0]
         return httpx.Response(exchange["status"], content=exchange["body"].encode(),
                               headers={"Content-Type": "application/json"})
+
+
+class NoBookmarks:
+    """A store with no bookmark: every stream is read in full."""
+
+    def bookmark(self, stream):
+        return None
+
+
+def replayed_snapshot(session, recorded_on: str):
+    """Every stream of `session` read in full, as the snapshot of the day it was recorded: (snapshot, that day)."""
+    from connector.sync import build_snapshot, merged_records, read_changes
+    as_of = dt.date.fromisoformat(recorded_on)
+    changes = read_changes(session.reader, session.streams, NoBookmarks(), full=True)
+    return build_snapshot(merged_records(None, changes), as_of=as_of), as_of

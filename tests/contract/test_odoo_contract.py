@@ -10,18 +10,13 @@ from connector import erp
 from connector.config import ErpConfig
 from connector.odoo import adapter
 from connector.operations import Outcome
-from connector.sync import build_snapshot, merged_records, read_changes
+from connector.sync import read_changes
 from mappings.errors import MappingError
 from tests.contract import odoo_book as book
-from tests.contract.cassette import SCRUBBED, HttpxReplayer
+from tests.contract.cassette import SCRUBBED, HttpxReplayer, NoBookmarks, replayed_snapshot
 from tests.contract.record_odoo import URL, cycle_calls
 
 CONFIG = ErpConfig("odoo", URL, "recorded", "creditguard", "any password: the cassette is scrubbed")
-
-
-class _EmptyStore:
-    def bookmark(self, stream):
-        return None
 
 
 @pytest.fixture
@@ -46,9 +41,7 @@ def session(replayer):
 
 @pytest.fixture
 def snapshot(session, replayer):
-    changes = read_changes(session.reader, session.streams, _EmptyStore(), full=True)
-    as_of = dt.date.fromisoformat(replayer.recorded_on)
-    return build_snapshot(merged_records(None, changes), as_of=as_of), as_of
+    return replayed_snapshot(session, replayer.recorded_on)
 
 
 def mine(snapshot):
@@ -95,7 +88,7 @@ def test_quotations_are_read_with_their_amounts(snapshot):
 
 
 def test_terms_take_their_days_from_odoos_computed_due_dates(session, snapshot):
-    changes = read_changes(session.reader, {"payment_terms": session.streams["payment_terms"]}, _EmptyStore(),
+    changes = read_changes(session.reader, {"payment_terms": session.streams["payment_terms"]}, NoBookmarks(),
                            full=True)
     days = {r["name"]: r["days"] for records in changes["payment_terms"].mapped.values() for r in records}
     assert days["30 Days"] == 30 and days["Immediate Payment"] == 0

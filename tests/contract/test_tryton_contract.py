@@ -9,20 +9,14 @@ import pytest
 from connector import erp
 from connector.config import ErpConfig
 from connector.operations import Outcome
-from connector.sync import build_snapshot, merged_records, read_changes
 from connector.tryton import adapter
 from mappings.errors import MappingError
 from mappings.mapper import load_mappings
 from tests.contract import tryton_book as book
-from tests.contract.cassette import SCRUBBED, Replayer, mount
+from tests.contract.cassette import SCRUBBED, Replayer, mount, replayed_snapshot
 from tests.contract.record_tryton import MISSPELT, cycle_calls
 
 CONFIG = ErpConfig("tryton", "http://tryton.test", "recorded", "connector", "any password: the cassette is scrubbed")
-
-
-class _EmptyStore:
-    def bookmark(self, stream):
-        return None
 
 
 @pytest.fixture
@@ -47,10 +41,7 @@ def session(replayer):
 
 @pytest.fixture
 def snapshot(session, replayer):
-    changes = read_changes(session.reader, session.streams, _EmptyStore(), full=True)
-    records = merged_records(None, changes)
-    as_of = dt.date.fromisoformat(replayer.recorded_on)
-    return build_snapshot(records, as_of=as_of), as_of
+    return replayed_snapshot(session, replayer.recorded_on)
 
 
 def by_name(snapshot):
