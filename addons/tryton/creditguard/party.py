@@ -79,17 +79,11 @@ class Party(metaclass=PoolMeta):
     @staticmethod
     def _creditguard_is_connector():
         "The connector's group (or an administrator, or a root transaction)"
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        User = pool.get('res.user')
-        Group = pool.get('res.group')
         transaction = Transaction()
-        user_id = transaction.user
-        if not user_id or not transaction.check_access:
+        if not transaction.user or not transaction.check_access:
             return True
-        group = Group(ModelData.get_id('creditguard', 'group_creditguard_connector'))
-        user = User(user_id)
-        return group in user.groups or User.is_administrator(user_id)
+        return _in_group_or_admin(
+            transaction.user, 'creditguard', 'group_creditguard_connector')
 
     def check_credit_limit(self, amount, company, origin=None):
         # before super(): a hold refuses whatever the amount, even <= 0
@@ -114,16 +108,19 @@ class Party(metaclass=PoolMeta):
     @staticmethod
     def _may_override_credit_limit(origin):
         "The rule of account_credit_limit: its group or an administrator"
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        User = pool.get('res.user')
-        Group = pool.get('res.group')
         transaction = Transaction()
         user_id = transaction.user or transaction.context.get('user', 0)
         if not user_id:
             return True
-        group = Group(ModelData.get_id(
-                'account_credit_limit', 'group_credit_limit'))
-        user = User(user_id)
-        return bool(origin) and (
-            group in user.groups or User.is_administrator(user_id))
+        return bool(origin) and _in_group_or_admin(
+            user_id, 'account_credit_limit', 'group_credit_limit')
+
+
+def _in_group_or_admin(user_id, module, group_xml_id):
+    "Whether the user is in the group (module.group_xml_id) or an administrator"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    Group = pool.get('res.group')
+    group = Group(ModelData.get_id(module, group_xml_id))
+    return group in User(user_id).groups or User.is_administrator(user_id)
