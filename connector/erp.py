@@ -123,6 +123,14 @@ class ErpWriter(Protocol):
         Reads the fields first: ALREADY_THERE when the ERP has these values, else writes them (WRITTEN).
         An ERP that keeps covers in company currency only refuses another currency with ErpRefused."""
 
+    def set_allowance(self, customer_id: str, *, allowance: str | None, allowance_rule: str, allowance_bound: str,
+                      flag_allowance: str | None, flag_rule: str, flag_bound: str, exposure: str, currency: str,
+                      as_of: str) -> Outcome:
+        """The customer's order allowance (docs/allowance.md): `allowance` / `flag_allowance` decimal strings with
+        cents (None: no limit), the rule that bounds each and its bound as a salesperson reads it ("its credit
+        limit 10,000.00"), `exposure` at `as_of` (ISO UTC date-time, no zone, seconds), all in `currency` (the
+        company's ISO code). Reads the fields first: ALREADY_THERE when the ERP has these values, else WRITTEN."""
+
 
 @dataclass
 class ErpSession:

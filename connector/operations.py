@@ -11,6 +11,10 @@
     request_cover   a cover request: a note and the pending flag     -          -
     set_cover       the customer's insurer cover fields (amount,     -          -
                     status, valid until, request pending)
+    set_allowance   the order allowance and flag allowance (how much -          -
+                    more exposure the policy accepts), their bounding
+                    rules, the exposure, currency and as-of time they
+                    were computed from (docs/allowance.md)
 
 The planner makes `Write`s, the outbox stores their operation by value, the cycle view shows them with
 `done` / `would`, and `apply` hands each to the ERP writer's method of the same name (an ErpWriter of
@@ -45,6 +49,7 @@ class Operation(str, Enum):
     NOTIFY = ("notify", "credit team notified", "would notify the credit team about", None, None)
     REQUEST_COVER = ("request_cover", "cover requested", "would request insurer cover for", None, None)
     SET_COVER = ("set_cover", "insurer cover updated", "would update the insurer cover of", None, None)
+    SET_ALLOWANCE = ("set_allowance", "order allowance updated", "would update the order allowance of", None, None)
 
     @property
     def is_hold_write(self) -> bool:
@@ -90,4 +95,6 @@ def apply(writer, write: Write) -> Outcome:
         return writer.request_cover(customer, **payload)
     if write.operation is Operation.SET_COVER:
         return writer.set_cover(customer, **payload)
+    if write.operation is Operation.SET_ALLOWANCE:
+        return writer.set_allowance(customer, **payload)
     raise ValueError(f"unknown operation {write.operation!r}")
