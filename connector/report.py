@@ -39,7 +39,15 @@ def customer_json(result) -> dict:
         "status": result.status,
         "facts": {name: _JSON[name](value) if value is not None else None for name, value in result.facts.items()},
         "decisions": [decision_json(d) for d in result.decisions],
+        "allowance": bound_json(result.allowance.hold),
+        "flag_allowance": bound_json(result.allowance.flag),
     }
+
+
+def bound_json(bound) -> dict:
+    """An allowance in JSON: amount a decimal string with cents, or null for no limit, and what bounds it."""
+    return {"amount": None if bound.amount is None else f"{bound.amount:.2f}", "rule": bound.rule or None,
+            "bound": bound.bound or None}
 
 
 def _same(value):
@@ -109,7 +117,11 @@ def table_block(results, style: TableStyle = TableStyle()) -> dict[str, str]:
 def write_explain(result, policy, fired: set, out) -> None:
     """The customer's facts, then every rule: its condition with the values it read, fired or not."""
     out.write(f"Customer {result.customer_id} {result.name}: status {result.status.upper()}\n")
-    out.write(f"Policy {policy.name} v{policy.version} ({policy.source})\n\nFacts\n")
+    out.write(f"Policy {policy.name} v{policy.version} ({policy.source})\n")
+    for label, bound in (("allowance", result.allowance.hold), ("flag allowance", result.allowance.flag)):
+        extra = f": exposure up to {bound.bound}" if bound.bound else ""
+        out.write(f"Order {label} {bound.show()}{extra}\n")
+    out.write("\nFacts\n")
     for name, value in result.facts.items():
         out.write(f"  {name:<27} {display(name, value)}\n")
     if policy.params:

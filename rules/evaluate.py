@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
 from . import expr
+from .allowance import Allowance, solver_for
 from .facts import FACTS, NUMBER_FACTS, compute_facts
 from .pyengine import PythonEngine
 
@@ -41,6 +42,7 @@ class CustomerResult:
     facts: dict
     decisions: tuple = field(default_factory=tuple)
     fired: tuple = ()                # indexes of the policy's rules whose condition held
+    allowance: Allowance = Allowance()   # how much more exposure before a hold / a flag (rules/allowance.py)
 
     @property
     def status(self) -> str:
@@ -103,7 +105,8 @@ def evaluate_customer(policy, engine, customer_id, name, facts) -> CustomerResul
             decisions.append(_decision(policy, rule, action, customer_id, facts))
     if any(d.action == "hold" for d in decisions):       # release means: nothing holds any more
         decisions = [d for d in decisions if d.action != "release"]
-    return CustomerResult(customer_id, name, facts, tuple(decisions), tuple(fired))
+    allowance = solver_for(policy, engine).solve(facts, fired)
+    return CustomerResult(customer_id, name, facts, tuple(decisions), tuple(fired), allowance)
 
 
 def with_defaults(facts: dict, defaults: dict) -> dict:

@@ -22,7 +22,7 @@ def test_json_output_follows_the_contract_for_the_example():
     source = json.loads(EXAMPLE.read_text())
     assert [c["customer_id"] for c in doc["customers"]] == [c["id"] for c in source["customers"]]
     for customer in doc["customers"]:
-        assert set(customer) == {"customer_id", "status", "facts", "decisions"}
+        assert set(customer) == {"customer_id", "status", "facts", "decisions", "allowance", "flag_allowance"}
         assert FACT_NAMES <= set(customer["facts"])
         assert customer["status"] in ("hold", "flag", "ok")
         for decision in customer["decisions"]:
