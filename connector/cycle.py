@@ -26,10 +26,10 @@ from rules.policy import load_policy
 
 from .erp import connect
 from .insurer import flow as insurer_flow
-from .operations import apply
-from .planner import needs_state, plan_writes
+from .operations import Operation, apply
+from .planner import needs_state, plan_allowances, plan_writes
 from .store import Store
-from .sync import build_snapshot, merged_records, read_changes, save_changes
+from .sync import build_snapshot, merged_records, read_changes, save_changes, touched_customers
 
 __all__ = ["CycleReport", "run_cycle", "sync", "FAULT_ENV", "CRASH_EXIT"]
 
@@ -100,10 +100,11 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
         with _cycle_lock(config), Store(config.store_path) as store:
             report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run,
                                  as_of=as_of or dt.date.today())
+            read_at = _now_naive()
             changes, records = _read(store, session, report, full=full, progress=progress)
             step = None if config.insurer is None else insurer_flow.InsurerStep(
                 config.insurer, store, as_of=report.as_of, client=client, dry_run=dry_run)
-            _decide(config, policy, engine, step.before_evaluation(records) if step else records, report)
+            snapshot = _decide(config, policy, engine, step.before_evaluation(records) if step else records, report)
             states = session.writer.hold_states(needs_state(report.results, session.writer.flagged()))
             cycle_tag = f"cycle-{uuid.uuid4().hex[:12]}"
             plan = plan_writes(report.results, states, store.episodes(), today=report.as_of.isoformat(),
@@ -112,6 +113,8 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
                 step.after_evaluation(report.results)
                 plan.writes = insurer_flow.note_only(plan.writes) + step.cover_writes(cycle_tag)
                 report.insurer = step.report
+            plan_allowances(plan, report.results, store.allowances(), touched_customers(store, changes),
+                            currency=snapshot.company.currency, as_of=read_at, cycle=cycle_tag)
             report.unchanged = plan.unchanged
             if dry_run:
                 report.planned = [w for w in plan.writes if not store.is_done(w.key)]
@@ -135,14 +138,15 @@ def _read(store, session, report, *, full, progress):
     return changes, merged_records(store, changes)
 
 
-def _decide(config, policy, engine, records, report) -> None:
-    """Evaluate the policy over the snapshot of the records."""
+def _decide(config, policy, engine, records, report):
+    """Evaluate the policy over the snapshot of the records; the snapshot."""
     snapshot = build_snapshot(records, as_of=report.as_of,
                               policy_terms=config.policy_terms, country_risk=config.country_risk)
     report.results = list(evaluate(policy, snapshot, engine, report.as_of))
     report.customers = len(report.results)
     report.statuses = Counter(r.status for r in report.results)
     report.decisions = Counter(d.action for r in report.results for d in r.decisions)
+    return snapshot
 
 
 def _record_plan(store, report, plan) -> None:
@@ -180,6 +184,8 @@ def _write(store, writer, report) -> None:
         with store.transaction():
             store.mark(write.key, "done", outcome.value)
             _record_hold(store, write, writer.actor, report.cycle_id)
+            if write.operation is Operation.SET_ALLOWANCE:
+                store.set_allowance(write.customer_id, write.payload)
         report.done.append((write, outcome))
     if report.failed:
         _fail_refused(store, report)
@@ -255,6 +261,11 @@ def _reconcile_holds(store, report, states, actor) -> None:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _now_naive() -> str:
+    """UTC now as the ERPs store date-times: no zone, seconds ("2026-12-06T03:30:00")."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 @contextmanager

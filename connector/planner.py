@@ -7,6 +7,8 @@
     no flag        -> clear_flag (still flagged in the ERP)
     notify         -> notify (a note, and a to-do where the ERP has them), once per episode
     request_limit  -> request_cover (a note with the amount and the request-pending flag), unless pending
+    allowance      -> set_allowance (docs/allowance.md), where it differs from what was last written or the
+                      customer's documents changed since (the exposure it counts them in moves its as-of time)
 State writes (holds, flags) are keyed per cycle: whether to write is decided by comparing with the ERP; notes
 are keyed per episode of the decision (its key and since).
 """
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .operations import Operation, Write
 
-__all__ = ["Plan", "plan_writes", "needs_state", "STATE_ACTIONS"]
+__all__ = ["Plan", "plan_writes", "plan_allowances", "allowance_payload", "needs_state", "STATE_ACTIONS"]
 
 STATE_ACTIONS = ("hold", "release", "request_limit", "flag")
 NOTE_TITLE = {"flag": "Credit Guard flag", "notify": "Credit Guard notification",
@@ -108,3 +110,27 @@ def _plan_note(plan, result, decision, since, state):
     text = f"{NOTE_TITLE[decision.action]} ({decision.rule}): {decision.message}"
     plan.writes.append(Write(key, result.customer_id, result.name, NOTE_OPERATION[decision.action],
                              {"text": text, "marker": f"[creditguard {key}]"}, decision.rule, decision.message))
+
+
+def allowance_payload(result, *, currency: str, as_of: str) -> dict:
+    """The set_allowance arguments of one customer's result (operations.Operation.SET_ALLOWANCE)."""
+    hold, flag = result.allowance.hold, result.allowance.flag
+    return {"allowance": None if hold.amount is None else f"{hold.amount:.2f}", "allowance_rule": hold.rule,
+            "allowance_bound": hold.bound,
+            "flag_allowance": None if flag.amount is None else f"{flag.amount:.2f}", "flag_rule": flag.rule,
+            "flag_bound": flag.bound, "exposure": f"{result.facts['exposure']:.2f}", "currency": currency,
+            "as_of": as_of}
+
+
+def plan_allowances(plan, results, written, touched, *, currency: str, as_of: str, cycle: str) -> None:
+    """Add a set_allowance for each customer whose allowance differs from `written` (customer id -> the payload
+    last written) or whose documents changed in this read (`touched`: customer ids)."""
+    for result in results:
+        payload = allowance_payload(result, currency=currency, as_of=as_of)
+        last = written.get(result.customer_id)
+        if last is not None and result.customer_id not in touched and \
+                {k: v for k, v in last.items() if k != "as_of"} == {k: v for k, v in payload.items() if k != "as_of"}:
+            continue
+        hold = result.allowance.hold
+        _state_write(plan, result, Operation.SET_ALLOWANCE, cycle, payload, hold.rule,
+                     f"allowance {hold.show()}")

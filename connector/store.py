@@ -27,7 +27,7 @@ from .operations import Operation
 
 __all__ = ["Store", "OutboxEntry", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE bookmarks (stream TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
@@ -53,6 +53,9 @@ CREATE TABLE holds (customer_id TEXT PRIMARY KEY, customer_name TEXT, since TEXT
 """
 
 # version 3: the insurer's side (connector/insurer/ledger.py)
+_ALLOWANCE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS allowances (customer_id TEXT PRIMARY KEY, payload TEXT NOT NULL, written_at TEXT NOT NULL);
+"""
 _INSURER_SCHEMA = """
 CREATE TABLE IF NOT EXISTS insurer_buyers (customer_id TEXT PRIMARY KEY, buyer_id TEXT NOT NULL, name TEXT,
                                            grade INTEGER, raw_grade TEXT, grade_date TEXT, found_at TEXT NOT NULL);
@@ -141,6 +144,8 @@ class Store:
             if version < 3:
                 for statement in filter(str.strip, _INSURER_SCHEMA.split(";")):
                     self.db.execute(statement)
+            if version < 4:
+                self.db.execute(_ALLOWANCE_SCHEMA)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _episodes_without_policy(self):
@@ -263,6 +268,17 @@ class Store:
         self.db.execute("DELETE FROM episodes")
         self.db.executemany("INSERT INTO episodes VALUES (?, ?, ?)",
                             [(key, customer, since) for key, (customer, since) in episodes.items()])
+
+    # -- allowances (docs/allowance.md) --------------------------------------------------------
+
+    def allowances(self) -> dict[str, dict]:
+        """Customer id -> the set_allowance payload last written to the ERP."""
+        return {c: json.loads(p) for c, p in self.db.execute("SELECT customer_id, payload FROM allowances")}
+
+    def set_allowance(self, customer_id, payload: dict) -> None:
+        self.db.execute("INSERT INTO allowances VALUES (?, ?, ?) ON CONFLICT(customer_id) DO UPDATE SET "
+                        "payload=excluded.payload, written_at=excluded.written_at",
+                        (customer_id, json.dumps(payload), _now()))
 
     # -- outbox -------------------------------------------------------------------------------
 

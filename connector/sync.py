@@ -13,7 +13,8 @@ from mappings.errors import BadInput
 from mappings.models import SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_HISTORY, Snapshot
 from mappings.snapshot import check_references
 
-__all__ = ["StreamChanges", "read_changes", "merged_records", "save_changes", "build_snapshot"]
+__all__ = ["StreamChanges", "read_changes", "merged_records", "save_changes", "build_snapshot",
+           "touched_customers"]
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,21 @@ def merged_records(store, changes) -> dict[str, list[dict]]:
         by_source.update(change.mapped)
         merged[name] = [record for records in by_source.values() for record in records]
     return merged
+
+
+def touched_customers(store, changes) -> set[str]:
+    """Customers whose documents (invoices, orders) this read brought, changed or deleted. (A customer record
+    changes when Credit Guard writes to it: that is no reason to write again.)"""
+    touched = set()
+    for name in ("invoices", "orders"):
+        change = changes.get(name)
+        if change is None:
+            continue
+        key = "customer_id"
+        gone = store.records_by_source(name) if change.deleted else {}
+        for records in [*change.mapped.values(), *(gone.get(s, []) for s in change.deleted)]:
+            touched.update(r[key] for r in records)
+    return touched
 
 
 def save_changes(store, changes) -> None:

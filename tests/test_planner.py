@@ -94,3 +94,38 @@ def test_customers_with_a_state_decision_or_flagged_in_the_erp_need_the_erp_stat
                CustomerResult("7", "C", {}, (HOLD_A,)), CustomerResult("8", "D", {}, ()),
                CustomerResult("9", "E", {}, ())]
     assert needs_state(results, flagged={"9"}) == {"5", "6", "7", "9"}
+
+
+# --- the order allowance (docs/allowance.md) ------------------------------------------------------------
+
+def allowance_result(amount, exposure="7700.00"):
+    from rules.allowance import Allowance, Bound
+    hold = Bound(Decimal(amount), "credit_limit.exceeded", "its credit limit 10,000.00")
+    return CustomerResult("5", "Acme", {"exposure": Decimal(exposure)}, (), (), Allowance(hold, Bound()))
+
+
+def plan_allowance(result, written=None, touched=(), as_of="2026-12-06T03:00:00"):
+    from connector.planner import Plan, plan_allowances
+    plan = Plan()
+    plan_allowances(plan, [result], written or {}, set(touched), currency="EUR", as_of=as_of, cycle="c2")
+    return plan.writes
+
+
+def test_an_allowance_never_written_is_written_with_its_exposure_currency_and_as_of_time():
+    [write] = plan_allowance(allowance_result("2300.00"))
+    assert write.operation == "set_allowance" and write.key == "c2/set_allowance/5"
+    assert write.payload == {"allowance": "2300.00", "allowance_rule": "credit_limit.exceeded",
+                             "allowance_bound": "its credit limit 10,000.00", "flag_allowance": None,
+                             "flag_rule": "", "flag_bound": "", "exposure": "7700.00", "currency": "EUR",
+                             "as_of": "2026-12-06T03:00:00"}
+
+
+def test_an_unchanged_allowance_is_not_rewritten_but_one_whose_customer_documents_changed_is():
+    [first] = plan_allowance(allowance_result("2300.00"), as_of="2026-12-06T03:00:00")
+    written = {"5": first.payload}
+    assert plan_allowance(allowance_result("2300.00"), written, as_of="2026-12-06T04:00:00") == []
+    # an order confirmed and a payment of the same amount: the allowance is the same, its as-of time is not
+    [again] = plan_allowance(allowance_result("2300.00"), written, touched={"5"}, as_of="2026-12-06T04:00:00")
+    assert again.payload["as_of"] == "2026-12-06T04:00:00"
+    [moved] = plan_allowance(allowance_result("1300.00", exposure="8700.00"), written)
+    assert moved.payload["allowance"] == "1300.00" and moved.payload["exposure"] == "8700.00"
