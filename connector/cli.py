@@ -79,6 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="read everything again, not only the changes")
     p.set_defaults(func=cmd_run)
 
+    p = sub.add_parser("serve", help="run cycles on a schedule and re-check a customer within a second of an ERP "
+                       "change (webhook; see README)")
+    config_arg(p)
+    p.add_argument("--address", metavar="HOST:PORT", help="where to listen (default: [serve] address, else "
+                   "127.0.0.1:8765)")
+    p.add_argument("--every", type=_count_of("seconds"), metavar="SECONDS", help="seconds between scheduled "
+                   "cycles over every customer (default: [serve] every, else 300)")
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("holds", help="the customers on hold, with the reasons (from the store)")
     config_arg(p)
     p.set_defaults(func=cmd_holds)
@@ -246,6 +255,42 @@ def _run_once(config, args, session=None):
 
 def _now():
     return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def cmd_serve(args) -> int:
+    import logging
+    from .serve import Service
+    config = load_config(args.config)
+    settings = config.serve
+    secret = os.environ.get("CREDITGUARD_SERVE_SECRET") or settings.secret
+    if not secret:
+        raise BadInput("no shared secret for the ERP's change notices", where=f"{config.source}: [serve] secret",
+                       hint="set secret = \"...\" under [serve] (the same as in the ERP add-on), or the "
+                            "environment variable CREDITGUARD_SERVE_SECRET")
+    host, port = settings.host, settings.port
+    if args.address:
+        host, _, text = args.address.rpartition(":")
+        if not host or not text.isdigit():
+            raise BadInput(f"{args.address!r} is not HOST:PORT", where="--address", hint="e.g. 127.0.0.1:8765")
+        port = int(text)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    try:
+        cycle.connect(config.erp).close()    # a wrong password, database or mapping stops the service here (2)
+    except TransientError as exc:            # an ERP that is down is waited for: the worker retries
+        print(f"{_now()} the ERP is not reachable yet ({exc}); retrying", file=sys.stderr, flush=True)
+    try:
+        service = Service(config, secret=secret, host=host, port=port, every=args.every or settings.every)
+    except OSError as exc:
+        raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror}", where="[serve] address",
+                       hint="choose a free port with --address HOST:PORT") from None
+    service.start()
+    print(f"{_now()} serving on http://{host}:{service.address[1]} (POST /webhook, GET /health, GET /metrics); "
+          f"a cycle over every customer every {args.every or settings.every:g} s", file=sys.stderr, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        service.stop()
 
 
 def cmd_holds(args) -> int:

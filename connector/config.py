@@ -25,6 +25,11 @@
 
     [insurer]                           # optional: the credit insurer's API (connector/insurer/config.py)
 
+    [serve]                             # optional: `creditguard serve` (connector/serve.py)
+    address = "127.0.0.1:8765"          # where the ERP's change notices are posted (default)
+    secret = "..."                      # the shared secret of their HMAC (or CREDITGUARD_SERVE_SECRET)
+    every = 300                         # seconds between scheduled cycles over every customer (default)
+
 Every `[section] key` can be overridden by the environment variable CREDITGUARD_<SECTION>_<KEY>
 (e.g. CREDITGUARD_ERP_URL, CREDITGUARD_STORE_PATH); `[insurance]` and `[country_risk]` cannot.
 """
@@ -50,7 +55,7 @@ if sys.version_info >= (3, 11):
 else:                                   # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["Config", "ErpConfig", "load_config", "ENV_PREFIX"]
+__all__ = ["Config", "ErpConfig", "ServeConfig", "load_config", "ENV_PREFIX"]
 
 ENV_PREFIX = "CREDITGUARD_"
 ERP_KINDS = kinds()
@@ -62,6 +67,7 @@ _KEYS = {
             "protocol": (str, False), "company": (str, False), "credit_controller": (str, False)},
     "store": {"path": (str, True)},
     "policy": {"file": (str, False), "engine": (str, False)},
+    "serve": {"address": (str, False), "secret": (str, False), "every": (float, False)},
 }
 _FREE_SECTIONS = ("insurance", "country_risk", "insurer")
 
@@ -83,6 +89,15 @@ class ErpConfig:
 
 
 @dataclass(frozen=True)
+class ServeConfig:
+    """`creditguard serve`: where it listens, the webhook's shared secret, the scheduled cycle's period."""
+    host: str = "127.0.0.1"
+    port: int = 8765
+    secret: str | None = field(default=None, repr=False)
+    every: float = 300.0
+
+
+@dataclass(frozen=True)
 class Config:
     source: str                         # the config file, for messages
     erp: ErpConfig
@@ -92,6 +107,7 @@ class Config:
     policy_terms: PolicyTerms | None = None
     country_risk: dict = field(default_factory=dict)
     insurer: InsurerConfig | None = None   # None: no insurer API; cover comes from the ERP alone
+    serve: ServeConfig = ServeConfig()
 
 
 def load_config(path, environ=None) -> Config:
@@ -133,7 +149,22 @@ def load_config(path, environ=None) -> Config:
                   policy_file=base / policy_file if policy_file else None, engine=engine,
                   policy_terms=_policy_terms(raw.get("insurance"), source),
                   country_risk=_country_risk(raw.get("country_risk", {}), source),
-                  insurer=load_insurer(raw.get("insurer"), source, environ))
+                  insurer=load_insurer(raw.get("insurer"), source, environ),
+                  serve=_serve(values["serve"], source))
+
+
+def _serve(values, source) -> ServeConfig:
+    host, port = ServeConfig.host, ServeConfig.port
+    if "address" in values:
+        host, _, text = values["address"].rpartition(":")
+        if not host or not text.isdigit() or not 0 < int(text) < 65536:
+            raise ConfigError(f"{values['address']!r} is not HOST:PORT", where=f"{source}: [serve] address",
+                              hint='e.g. address = "127.0.0.1:8765"')
+        port = int(text)
+    every = values.get("every", ServeConfig.every)
+    if every <= 0:
+        raise ConfigError("must be a positive number of seconds", where=f"{source}: [serve] every")
+    return ServeConfig(host, port, values.get("secret"), every)
 
 
 def _read_toml(path: Path) -> dict:

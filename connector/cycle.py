@@ -15,6 +15,7 @@ import datetime as dt
 import fcntl
 import logging
 import os
+import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager
@@ -55,6 +56,7 @@ class CycleReport:
     unchanged: int = 0                                 # desired state already in the ERP
     failed: list = field(default_factory=list)         # (Write, message)
     results: list = field(default_factory=list)
+    write_seconds: float = 0.0                         # time the ERP writes took
     insurer: insurer_flow.InsurerReport | None = None  # None: no [insurer] in the config
 
     def summary(self) -> dict:
@@ -85,10 +87,14 @@ def sync(config, *, full=False, progress=None) -> CycleReport:
 
 
 def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, insurer=None,
-              session=None) -> CycleReport:
+              session=None, only=None) -> CycleReport:
     """Run one cycle against the configured ERP; returns what it did. `as_of` (default today) is the date the
     facts are computed for; `insurer` an InsurerClient to use instead of the one `[insurer]` configures;
-    `session` an ErpSession kept open between cycles (the service's), else one is opened and closed here."""
+    `session` an ErpSession kept open between cycles (the service's), else one is opened and closed here.
+
+    `only` (a set of customer ids; the service's re-check after an ERP change) evaluates and writes just those
+    customers and the ones whose records this read brought; the insurer is not called (the requests such a
+    cycle makes are sent by the next scheduled one)."""
     policy = load_policy(config.policy_file)
     engine, warning = make_engine(config.engine, policy)
     if warning:
@@ -102,10 +108,16 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
                                  as_of=as_of or dt.date.today())
             read_at = _now_naive()
             changes, records = _read(store, session, report, full=full, progress=progress)
+            focus = None if only is None else focus_customers(store, changes, only)
+            if focus is not None:
+                report.mode = "re-check"
+                records = _restricted(records, focus)
             step = None if config.insurer is None else insurer_flow.InsurerStep(
-                config.insurer, store, as_of=report.as_of, client=client, dry_run=dry_run)
+                config.insurer, store, as_of=report.as_of, client=client, dry_run=dry_run, talk=focus is None)
             snapshot = _decide(config, policy, engine, step.before_evaluation(records) if step else records, report)
-            states = session.writer.hold_states(needs_state(report.results, session.writer.flagged()))
+            flagged = session.writer.flagged()
+            states = session.writer.hold_states(needs_state(report.results, flagged if focus is None
+                                                            else flagged & focus))
             cycle_tag = f"cycle-{uuid.uuid4().hex[:12]}"
             plan = plan_writes(report.results, states, store.episodes(), today=report.as_of.isoformat(),
                                cycle=cycle_tag)
@@ -120,13 +132,30 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
                 report.planned = [w for w in plan.writes if not store.is_done(w.key)]
                 report.skipped = len(plan.writes) - len(report.planned)
                 return report
-            _record_plan(store, report, plan)
+            _record_plan(store, report, plan, focus)
             _write(store, session.writer, report)
             _finish(store, report, changes, records, states, session.writer.actor)
             return report
     finally:
         if own:
             session.close()
+
+
+def focus_customers(store, changes, only) -> set[str]:
+    """The customers a re-check evaluates: those named, those whose documents changed, and those whose own
+    record changed (a credit limit edited in the ERP)."""
+    changed = {r["id"] for records in changes["customers"].mapped.values() for r in records} \
+        if "customers" in changes else set()
+    return set(only) | touched_customers(store, changes) | changed
+
+
+def _restricted(records, focus) -> dict:
+    """The records of the focused customers and their documents; lookups (company, currencies ...) whole."""
+    restricted = dict(records)
+    restricted["customers"] = [c for c in records.get("customers", []) if c["id"] in focus]
+    for name in ("invoices", "orders"):
+        restricted[name] = [r for r in records.get(name, []) if r["customer_id"] in focus]
+    return restricted
 
 
 def _read(store, session, report, *, full, progress):
@@ -149,13 +178,14 @@ def _decide(config, policy, engine, records, report):
     return snapshot
 
 
-def _record_plan(store, report, plan) -> None:
-    """Decisions, episodes and the outbox, in one transaction, before the first ERP write."""
+def _record_plan(store, report, plan, focus=None) -> None:
+    """Decisions, episodes and the outbox, in one transaction, before the first ERP write (a re-check's
+    `focus`: only those customers' episodes and pending writes are replaced)."""
     with store.transaction():
         report.cycle_id = store.start_cycle(report.mode, as_of=report.as_of)
         store.add_decisions(report.cycle_id, [d for r in report.results for d in r.decisions])
-        store.set_episodes(plan.episodes)
-        store.supersede_pending(report.cycle_id)
+        store.set_episodes(plan.episodes, customers=focus)
+        store.supersede_pending(report.cycle_id, customers=focus)
         for write in plan.writes:
             if store.enqueue(report.cycle_id, write.key, write.customer_id, write.operation,
                              write.payload) == "done":
@@ -169,6 +199,7 @@ def _write(store, writer, report) -> None:
     collected and reported together; an unreachable ERP stops the cycle (it is retried as a whole)."""
     crash_after = _crash_after()
     for n, write in enumerate(report.planned, 1):
+        started = time.monotonic()
         try:
             outcome = apply(writer, write)
         except ErpRefused as exc:
@@ -178,6 +209,8 @@ def _write(store, writer, report) -> None:
             with store.transaction():
                 store.finish_cycle(report.cycle_id, "interrupted", report.summary())
             raise
+        finally:
+            report.write_seconds += time.monotonic() - started
         if crash_after and n >= crash_after:
             log.error("fault injection: crashing after %d ERP writes", n)
             os._exit(CRASH_EXIT)

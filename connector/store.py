@@ -263,9 +263,13 @@ class Store:
     def episodes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, since FROM episodes"))
 
-    def set_episodes(self, episodes: dict[str, tuple[str, str]]) -> None:
-        """Exactly these decision keys are in force: key -> (customer_id, since)."""
-        self.db.execute("DELETE FROM episodes")
+    def set_episodes(self, episodes: dict[str, tuple[str, str]], customers=None) -> None:
+        """Exactly these decision keys are in force: key -> (customer_id, since); of `customers` only, when
+        given (the others' episodes stay)."""
+        if customers is None:
+            self.db.execute("DELETE FROM episodes")
+        else:
+            self.db.executemany("DELETE FROM episodes WHERE customer_id=?", [(c,) for c in customers])
         self.db.executemany("INSERT INTO episodes VALUES (?, ?, ?)",
                             [(key, customer, since) for key, (customer, since) in episodes.items()])
 
@@ -293,11 +297,15 @@ class Store:
             (key, cycle_id, customer_id, Operation(operation).value, json.dumps(payload, default=str), now, now))
         return self.db.execute("SELECT status FROM outbox WHERE key=?", (key,)).fetchone()[0]
 
-    def supersede_pending(self, cycle_id) -> int:
-        """Pending writes of earlier cycles that this cycle did not plan again are dropped."""
-        cursor = self.db.execute("UPDATE outbox SET status='superseded', updated_at=? "
-                                 "WHERE status IN ('pending', 'failed') AND cycle_id<?", (_now(), cycle_id))
-        return cursor.rowcount
+    def supersede_pending(self, cycle_id, customers=None) -> int:
+        """Pending writes of earlier cycles that this cycle did not plan again are dropped (of `customers` only,
+        when given)."""
+        query = "UPDATE outbox SET status='superseded', updated_at=? WHERE status IN ('pending', 'failed') " \
+                "AND cycle_id<?"
+        if customers is None:
+            return self.db.execute(query, (_now(), cycle_id)).rowcount
+        return sum(self.db.execute(query + " AND customer_id=?", (_now(), cycle_id, c)).rowcount
+                   for c in customers)
 
     def outbox(self, *, cycle_id=None, status=None) -> list[OutboxEntry]:
         query, args = "SELECT key, cycle_id, customer_id, operation, payload, status, attempts, result " \

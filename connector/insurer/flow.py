@@ -72,13 +72,14 @@ class InsurerReport:
 class InsurerStep:
     """The insurer's part of one cycle over `store`, as of `as_of`; `client` defaults to the configured one."""
 
-    def __init__(self, config, store, *, as_of: dt.date, client=None, dry_run=False):
+    def __init__(self, config, store, *, as_of: dt.date, client=None, dry_run=False, talk=True):
         self.config = config
         self.store = store
         self.ledger = Ledger(store)
         self.as_of = as_of
         self.client = client if client is not None else make_client(config)
         self.dry_run = dry_run
+        self.talk = talk                  # False: the insurer is not called (the service's quick re-check)
         self.actor = f"insurer policy {config.policy_id} at {config.url}"
         self.report = InsurerReport()
         self.erp_covers: dict = {}
@@ -95,7 +96,7 @@ class InsurerStep:
         self.erp_covers = {cid: c.get("insurer_cover") for cid, c in self.customers.items()}
         companies = records.get("company") or [{}]
         self.currency = companies[0].get("currency")
-        if not self.dry_run:
+        if not self.dry_run and self.talk:
             self._talk(self._receive)
             self._talk(self._send_queued)
         managed, buyers, pending = (self.ledger.managed_customers(), self.ledger.buyers(),
