@@ -16,5 +16,17 @@ class CreditFlagWarning(UserWarning):
     pass
 
 
+class CreditAllowanceError(CreditLimitError):
+    pass
+
+
+class CreditAllowanceWarning(CreditLimitWarning):
+    pass
+
+
+class CreditFlagAllowanceWarning(UserWarning):
+    pass
+
+
 class CreditHoldOriginError(UserError):
     pass

@@ -5,6 +5,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 from .exceptions import (
+    CreditAllowanceError, CreditAllowanceWarning, CreditFlagAllowanceWarning,
     CreditHoldError, CreditHoldOriginError, CreditHoldWarning)
 
 HOLD_ORIGINS = [
@@ -14,6 +15,12 @@ HOLD_ORIGINS = [
     ]
 HOLD_FIELDS = {'creditguard_hold', 'creditguard_hold_reason',
     'creditguard_hold_since', 'creditguard_hold_rule', 'creditguard_hold_origin'}
+ALLOWANCE_FIELDS = ['creditguard_allowance', 'creditguard_allowance_limited',
+    'creditguard_allowance_rule', 'creditguard_allowance_bound',
+    'creditguard_flag_allowance', 'creditguard_flag_allowance_limited',
+    'creditguard_flag_allowance_rule', 'creditguard_flag_allowance_bound',
+    'creditguard_exposure', 'creditguard_allowance_currency',
+    'creditguard_allowance_as_of']
 COVER_STATUSES = [
     (None, ""),
     ('approved', "Approved"),
@@ -48,6 +55,45 @@ class Party(metaclass=PoolMeta):
     insurer_cover_valid_until = fields.Date("Insurer Cover Valid Until")
     insurer_cover_request_pending = fields.Boolean(
         "Insurer Cover Request Pending")
+    creditguard_allowance = fields.Numeric(
+        "Allowance Left", digits=(16, 2),
+        help="How much more exposure Credit Guard's policy accepts before "
+        "a hold rule fires (company currency).")
+    creditguard_allowance_limited = fields.Boolean(
+        "Allowance Limited",
+        help="Unchecked: no hold rule fires whatever the amount.")
+    creditguard_allowance_rule = fields.Char(
+        "Allowance Rule", help="The Credit Guard rule that bounds it.")
+    creditguard_allowance_bound = fields.Char("Allowance Bound")
+    creditguard_flag_allowance = fields.Numeric(
+        "Flag Allowance Left", digits=(16, 2),
+        help="How much more exposure Credit Guard's policy accepts before "
+        "a flag rule fires (company currency).")
+    creditguard_flag_allowance_limited = fields.Boolean(
+        "Flag Allowance Limited",
+        help="Unchecked: no flag rule fires whatever the amount.")
+    creditguard_flag_allowance_rule = fields.Char(
+        "Flag Allowance Rule", help="The Credit Guard rule that bounds it.")
+    creditguard_flag_allowance_bound = fields.Char("Flag Allowance Bound")
+    creditguard_exposure = fields.Numeric(
+        "Credit Guard Exposure", digits=(16, 2),
+        help="The exposure the allowances were computed from.")
+    creditguard_allowance_currency = fields.Char(
+        "Allowance Currency", size=3, help="The company currency's ISO code.")
+    creditguard_allowance_as_of = fields.DateTime(
+        "Allowance As Of",
+        help="When Credit Guard read the exposure (UTC): sales confirmed "
+        "and invoices posted since count against the allowance.")
+
+    @classmethod
+    def copy(cls, parties, default=None):
+        "A copy has no documents yet: no cycle has computed its allowance"
+        default = default.copy() if default is not None else {}
+        for name in ALLOWANCE_FIELDS:
+            # the field's own default, so that the copy does not write it
+            default.setdefault(
+                name, False if cls._fields[name]._type == 'boolean' else None)
+        return super().copy(parties, default=default)
 
     @classmethod
     def write(cls, *args):
@@ -104,6 +150,52 @@ class Party(metaclass=PoolMeta):
             'creditguard_hold', [origin] if origin else [])
         if Warning.check(warning_name):
             raise CreditHoldWarning(warning_name, message)
+
+    def check_creditguard_allowance(self, sale, amount, added, quote=False):
+        """Above the allowance: refuse ordinary users, warn those who may
+        override credit limits; above the flag allowance: warn anyone.
+        A quotation only warns."""
+        Warning = Pool().get('res.user.warning')
+        if (self.creditguard_allowance_limited
+                and added > (self.creditguard_allowance or 0)):
+            message = self._creditguard_allowance_message(
+                'creditguard.msg_allowance_exceeded', sale, amount, added,
+                self.creditguard_allowance, self.creditguard_allowance_bound,
+                self.creditguard_allowance_rule)
+            if not quote and not self._may_override_credit_limit(sale):
+                raise CreditAllowanceError(message)
+            name = Warning.format(
+                'creditguard_allowance_quote' if quote
+                else 'creditguard_allowance', [sale])
+            if Warning.check(name):
+                raise CreditAllowanceWarning(name, message)
+        elif (self.creditguard_flag_allowance_limited
+                and added > (self.creditguard_flag_allowance or 0)):
+            message = self._creditguard_allowance_message(
+                'creditguard.msg_flag_allowance_exceeded', sale, amount,
+                added, self.creditguard_flag_allowance,
+                self.creditguard_flag_allowance_bound,
+                self.creditguard_flag_allowance_rule)
+            name = Warning.format(
+                'creditguard_flag_allowance_quote' if quote
+                else 'creditguard_flag_allowance', [sale])
+            if Warning.check(name):
+                raise CreditFlagAllowanceWarning(name, message)
+
+    def _creditguard_allowance_message(
+            self, message, sale, amount, added, allowance, bound, rule):
+        lang = Pool().get('ir.lang').get()
+
+        def number(value):
+            return lang.format_number(value or 0, digits=2)
+        return gettext(message,
+            sale=sale.rec_name,
+            amount=number(amount),
+            party=self.rec_name,
+            exposure=number((self.creditguard_exposure or 0) + added),
+            bound=bound or '',
+            allowance=number(allowance),
+            rule=rule or '')
 
     @staticmethod
     def _may_override_credit_limit(origin):
