@@ -23,11 +23,21 @@ STATE = [HOLD, REASON, RULE, SINCE, ORIGIN, FLAG, FLAG_REASON, REQUEST_PENDING]
 COVER_AMOUNT, COVER_STATUS, COVER_VALID_UNTIL = ('insurer_cover_amount', 'insurer_cover_status',
     'insurer_cover_valid_until')
 COVER_FIELDS = (COVER_AMOUNT, COVER_STATUS, COVER_VALID_UNTIL, REQUEST_PENDING)
+ALLOWANCE, LIMITED, ALLOWANCE_RULE, BOUND = ('creditguard_allowance', 'creditguard_allowance_limited',
+    'creditguard_allowance_rule', 'creditguard_allowance_bound')
+FLAG_ALLOWANCE, FLAG_LIMITED, FLAG_ALLOWANCE_RULE, FLAG_BOUND = ('creditguard_flag_allowance',
+    'creditguard_flag_allowance_limited', 'creditguard_flag_allowance_rule', 'creditguard_flag_allowance_bound')
+EXPOSURE, ALLOWANCE_CURRENCY, AS_OF = ('creditguard_exposure', 'creditguard_allowance_currency',
+    'creditguard_allowance_as_of')
+ALLOWANCE_FIELDS = (ALLOWANCE, LIMITED, ALLOWANCE_RULE, BOUND, FLAG_ALLOWANCE, FLAG_LIMITED, FLAG_ALLOWANCE_RULE,
+    FLAG_BOUND, EXPOSURE, ALLOWANCE_CURRENCY, AS_OF)
+AMOUNTS = (ALLOWANCE, FLAG_ALLOWANCE, EXPOSURE)
 
 
 class TrytonWriter:
     """Applies the write operations to parties through a logged-in TrytonClient."""
-    required_fields = {PARTY: (HOLD, REASON, SINCE, RULE, ORIGIN, FLAG, FLAG_REASON, *COVER_FIELDS),
+    required_fields = {PARTY: (HOLD, REASON, SINCE, RULE, ORIGIN, FLAG, FLAG_REASON, *COVER_FIELDS,
+        *ALLOWANCE_FIELDS),
         NOTE: ('resource', 'message')}
     required_access = {PARTY: ('read', 'write'), NOTE: ('read', 'create')}
     ids = IntegerIds
@@ -105,6 +115,26 @@ class TrytonWriter:
         now = {COVER_AMOUNT: None if row[COVER_AMOUNT] is None else Decimal(row[COVER_AMOUNT]),
             COVER_STATUS: row[COVER_STATUS] or None, COVER_VALID_UNTIL: row[COVER_VALID_UNTIL],
             REQUEST_PENDING: bool(row[REQUEST_PENDING])}
+        changed = {name: value for name, value in wanted.items() if now[name] != value}
+        if not changed:
+            return Outcome.ALREADY_THERE
+        self.client.write(PARTY, [party], changed)
+        return Outcome.WRITTEN
+
+    def set_allowance(self, customer_id, *, allowance, allowance_rule, allowance_bound, flag_allowance, flag_rule,
+                      flag_bound, exposure, currency, as_of) -> Outcome:
+        """The add-on's allowance fields (docs/allowance.md); no limit is written as not limited with amount 0."""
+        party = self.ids.erp(customer_id)
+        wanted = {ALLOWANCE: Decimal(allowance or 0), LIMITED: allowance is not None,
+            ALLOWANCE_RULE: allowance_rule or None, BOUND: allowance_bound or None,
+            FLAG_ALLOWANCE: Decimal(flag_allowance or 0), FLAG_LIMITED: flag_allowance is not None,
+            FLAG_ALLOWANCE_RULE: flag_rule or None, FLAG_BOUND: flag_bound or None,
+            EXPOSURE: Decimal(exposure or 0), ALLOWANCE_CURRENCY: currency or None,
+            AS_OF: dt.datetime.fromisoformat(as_of).replace(tzinfo=None) if as_of else None}
+        row, = self.client.read(PARTY, [party], list(ALLOWANCE_FIELDS))
+        now = {name: row[name] or None for name in ALLOWANCE_FIELDS}
+        now.update({name: None if row[name] is None else Decimal(row[name]) for name in AMOUNTS})
+        now.update({LIMITED: bool(row[LIMITED]), FLAG_LIMITED: bool(row[FLAG_LIMITED])})
         changed = {name: value for name, value in wanted.items() if now[name] != value}
         if not changed:
             return Outcome.ALREADY_THERE
