@@ -4,7 +4,7 @@
 
 It builds the books of tryton_book.py, then does what a cycle does as the connector user — log in, check
 fields, read every stream in full, read hold states, place a hold, add a note twice, request cover,
-release the hold — through a recording transport, and writes the scrubbed exchanges to the cassette."""
+set the order allowance twice, release the hold — through a recording transport, and writes the scrubbed exchanges to the cassette."""
 import datetime as dt
 
 from connector import erp
@@ -17,6 +17,9 @@ from tests.contract import tryton_book as book
 from tests.contract.cassette import Recorder, mount
 
 MISSPELT = "credit_limit_amont"
+ALLOWANCE = {"allowance": "1250.00", "allowance_rule": "credit_limit.exceeded",
+             "allowance_bound": "its credit limit 10,000.00", "flag_allowance": None, "flag_rule": "",
+             "flag_bound": "", "exposure": "8750.00", "currency": "EUR", "as_of": "2026-11-26T08:00:00"}
 
 
 def build_books(admin) -> dict:
@@ -49,6 +52,8 @@ def cycle_calls(session, customer_id) -> list:
                     {"text": "Credit Guard flag (overdue.flag): Overdue 70 days", "marker": "[creditguard k2]"}),
               Write("k3", customer_id, "Acme Trading", Operation.REQUEST_COVER,
                     {"text": "Credit Guard cover request: 2,000", "marker": "[creditguard k3]"}),
+              Write("k5", customer_id, "Acme Trading", Operation.SET_ALLOWANCE, ALLOWANCE),
+              Write("k5", customer_id, "Acme Trading", Operation.SET_ALLOWANCE, ALLOWANCE),
               Write("k4", customer_id, "Acme Trading", Operation.RELEASE_HOLD, {})]
     outcomes = [apply(session.writer, write) for write in writes]
     session.writer.hold_states([customer_id])

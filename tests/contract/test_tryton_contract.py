@@ -97,7 +97,8 @@ def test_orders_quoted_and_confirmed(snapshot):
 def test_writes_check_the_erp_first_and_a_repeated_note_is_not_written_twice(session, snapshot):
     snap, _ = snapshot
     outcomes = cycle_calls(session, by_name(snap)["Acme Trading"].id)
-    assert outcomes == [Outcome.WRITTEN, Outcome.WRITTEN, Outcome.ALREADY_THERE, Outcome.WRITTEN, Outcome.WRITTEN]
+    assert outcomes == [Outcome.WRITTEN, Outcome.WRITTEN, Outcome.ALREADY_THERE, Outcome.WRITTEN, Outcome.WRITTEN,
+                        Outcome.ALREADY_THERE, Outcome.WRITTEN]
 
 
 def test_a_field_the_real_tryton_lacks_is_named(replayer, tmp_path):
