@@ -149,3 +149,26 @@ def test_tryton_down_while_a_change_waits_is_retried_and_the_change_is_not_lost(
         assert 'creditguard_erp_errors_total' in requests.get(f'{base}/metrics', timeout=10).text
     finally:
         proxy.close()
+
+
+def test_tryton_itself_tells_the_service_of_a_confirmed_sale_and_a_posted_invoice(serve, party, books, admin,
+        sales):
+    service, base = serve()
+    wait_for(lambda: cycles(service, 'scheduled'))
+    admin.write('creditguard.configuration', [1], {'webhook_url': f'{base}/webhook', 'webhook_secret': SECRET})
+    sale = books.create_sale(party, 500)
+    assert books.confirm_sale_as(sales, sale).confirmed                  # 7,700 + 500 is within 2,300
+    wait_for(lambda: Decimal(allowance(admin, party)['creditguard_allowance']) == Decimal('1800.00'))
+    assert service.metrics.changes >= 1 and service.metrics.rejected == {}
+    books.create_invoice(party, 300, dt.date.today())                     # an invoice posted without an order
+    wait_for(lambda: Decimal(allowance(admin, party)['creditguard_allowance']) == Decimal('1500.00'))
+
+
+def test_with_a_wrong_secret_in_tryton_the_notices_are_refused_and_nothing_changes(serve, party, books, admin):
+    service, base = serve()
+    wait_for(lambda: cycles(service, 'scheduled'))
+    admin.write('creditguard.configuration', [1], {'webhook_url': f'{base}/webhook', 'webhook_secret': 'wrong'})
+    books.create_invoice(party, 300, dt.date.today())
+    wait_for(lambda: service.metrics.rejected.get('signature'))
+    assert cycles(service, 're-check') == 0
+    assert Decimal(allowance(admin, party)['creditguard_allowance']) == Decimal('2300.00')

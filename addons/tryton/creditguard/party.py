@@ -7,6 +7,7 @@ from trytond.transaction import Transaction
 from .exceptions import (
     CreditAllowanceError, CreditAllowanceWarning, CreditFlagAllowanceWarning,
     CreditHoldError, CreditHoldOriginError, CreditHoldWarning)
+from .notify import notify
 
 HOLD_ORIGINS = [
     (None, ""),
@@ -104,6 +105,10 @@ class Party(metaclass=PoolMeta):
             if HOLD_FIELDS & set(args[i]):
                 args[i] = cls._hold_values(args[i - 1], args[i], connector)
         super().write(*args)
+        for i in range(1, len(args), 2):
+            if 'credit_limit_amount' in args[i]:
+                notify('party.party.credit_limit', cls.__name__,
+                    [p.id for p in args[i - 1]], args[i - 1])
 
     @classmethod
     def _hold_values(cls, parties, values, connector):

@@ -7,6 +7,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import CreditFlagWarning
+from .notify import notify
 
 COUNTED_STATES = ['confirmed', 'processing', 'done']
 
@@ -49,6 +50,8 @@ class Sale(metaclass=PoolMeta):
         super().confirm(sales)
         cls.write(sales, {'creditguard_confirmed_at': dt.datetime.now(
                     dt.timezone.utc).replace(tzinfo=None)})
+        notify('sale.sale.confirm', cls.__name__, [s.id for s in sales],
+            [s.invoice_party or s.party for s in sales])
 
     @classmethod
     def check_creditguard_flag(cls, sales):
