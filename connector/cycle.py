@@ -144,8 +144,12 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
 def focus_customers(store, changes, only) -> set[str]:
     """The customers a re-check evaluates: those named, those whose documents changed, and those whose own
     record changed (a credit limit edited in the ERP)."""
-    changed = {r["id"] for records in changes["customers"].mapped.values() for r in records} \
-        if "customers" in changes else set()
+    changed = set()
+    if "customers" in changes:
+        customers = changes["customers"]
+        stored = store.records_of_sources("customers", customers.mapped)
+        changed = {r["id"] for source_id, records in customers.mapped.items()
+                   if stored.get(str(source_id)) != records for r in records}
     return set(only) | touched_customers(store, changes) | changed
 
 

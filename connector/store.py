@@ -220,6 +220,17 @@ class Store:
             out.setdefault(source_id, []).append(json.loads(data))
         return out
 
+    def records_of_sources(self, stream, source_ids) -> dict[str, list[dict]]:
+        """The stored records of these ERP records only: source id -> records."""
+        out, ids = {}, [str(s) for s in source_ids]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self.db.execute(f"SELECT source_id, data FROM records WHERE stream=? AND source_id IN "
+                                   f"({','.join('?' * len(chunk))}) ORDER BY rowid", (stream, *chunk))
+            for source_id, data in rows:
+                out.setdefault(source_id, []).append(json.loads(data))
+        return out
+
     def source_ids(self, stream) -> set[str]:
         return {s for (s,) in self.db.execute("SELECT DISTINCT source_id FROM records WHERE stream=?",
                                               (stream,))}

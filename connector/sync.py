@@ -105,17 +105,20 @@ def merged_records(store, changes) -> dict[str, list[dict]]:
 
 
 def touched_customers(store, changes) -> set[str]:
-    """Customers whose documents (invoices, orders) this read brought, changed or deleted. (A customer record
-    changes when Credit Guard writes to it: that is no reason to write again.)"""
+    """Customers whose documents (invoices, orders) this read brought new, changed or deleted: a record read
+    again as it was stored is no change. (A customer record changes when Credit Guard writes to it: that is no
+    reason to write again.)"""
     touched = set()
     for name in ("invoices", "orders"):
         change = changes.get(name)
         if change is None:
             continue
-        key = "customer_id"
-        gone = store.records_by_source(name) if change.deleted else {}
-        for records in [*change.mapped.values(), *(gone.get(s, []) for s in change.deleted)]:
-            touched.update(r[key] for r in records)
+        stored = store.records_of_sources(name, [*change.mapped, *change.deleted])
+        for source_id, records in change.mapped.items():
+            if change.full or stored.get(str(source_id)) != records:
+                touched.update(r["customer_id"] for r in [*records, *stored.get(str(source_id), [])])
+        for source_id in change.deleted:
+            touched.update(r["customer_id"] for r in stored.get(str(source_id), []))
     return touched
 
 
