@@ -1,0 +1,134 @@
+"""Reaction bench: a change in a real Tryton -> the customer's allowance written back, through `creditguard serve`.
+
+Starts the embedded Tryton (connector/tryton/embedded.py) with a fresh database, books `--customers` customers
+with a credit limit and an invoice each, runs `creditguard serve` as its own process on loopback, and points the
+Tryton add-on's notices at it (Party > Configuration > Credit Guard). Then, `--changes` times, it makes one change
+as a user would — a customer invoice posted, or a sale confirmed, alternately, for a customer in turn — and
+measures from the moment Tryton answered (the change is committed) to the moment the party's allowance fields
+show it (read every 10 ms). Prints p50, p95 and max; target p95 < 1 s (README "Benchmarks").
+
+    .venv/bin/python bench/reaction_bench.py                  # 200 changes, 50 customers
+    .venv/bin/python bench/reaction_bench.py --changes 20     # a short run
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.syncbench import machine  # noqa: E402
+from connector.tryton.embedded import USERS, EmbeddedTryton  # noqa: E402
+from examples.tryton.books import Books  # noqa: E402
+
+SECRET = "bench secret"
+FIELDS = ["creditguard_allowance", "creditguard_exposure", "creditguard_allowance_as_of"]
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait(predicate, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.01)
+    raise SystemExit(f"{what}: not within {seconds} s")
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=50)
+    parser.add_argument("--changes", type=int, default=200)
+    args = parser.parse_args(argv)
+
+    with EmbeddedTryton().start() as tryton, tempfile.TemporaryDirectory() as tmp:
+        database = tryton.fresh_database()
+        admin = tryton.client(database, "admin")
+        books = Books(admin)
+        today = dt.date.today()
+        print(f"booking {args.customers} customers ...", file=sys.stderr)
+        parties = []
+        for n in range(args.customers):
+            party = books.create_customer(f"Bench Customer {n:03d}", credit_limit=10_000_000)
+            books.create_invoice(party, 1000, today - dt.timedelta(days=3))
+            parties.append(party)
+        port = free_port()
+        config = Path(tmp) / "creditguard.toml"
+        config.write_text(f'[erp]\nkind = "tryton"\nurl = "{tryton.url}"\ndatabase = "{database}"\n'
+                          f'user = "connector"\npassword = "{USERS["connector"]}"\n\n[store]\npath = "store.sqlite"\n'
+                          f'\n[serve]\naddress = "127.0.0.1:{port}"\nevery = 3600\n')
+        service = subprocess.Popen([sys.executable, "-m", "connector.cli", "serve", "--config", str(config)],
+                                   env={**os.environ, "CREDITGUARD_SERVE_SECRET": SECRET},
+                                   stderr=open(Path(os.environ.get("BENCH_LOG", Path(tmp) / "serve.log")), "w"))
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait(lambda: _healthy(base), 300, "the first scheduled cycle")
+            admin.write("creditguard.configuration", [1], {"webhook_url": f"{base}/webhook",
+                                                           "webhook_secret": SECRET})
+            sales = {i: books.create_sale(parties[i % len(parties)], 10) for i in range(1, args.changes, 2)}
+            reactions, kinds = [], []
+            for i in range(args.changes):
+                party = parties[i % len(parties)]
+                before = admin.read("party.party", [party], FIELDS)[0]
+                if i % 2:
+                    books.client.button("sale.sale", "confirm", [sales[i]])
+                    kinds.append("sale confirmed")
+                else:
+                    books.create_invoice(party, 100, today)
+                    kinds.append("invoice posted")
+                done = time.monotonic()
+                wait(lambda: _moved(admin, party, before), 30, f"change {i}: the allowance")
+                reactions.append(time.monotonic() - done)
+            metrics = requests.get(f"{base}/metrics", timeout=10).text
+        finally:
+            service.terminate()
+            service.wait(timeout=30)
+    p50, p95 = statistics.median(reactions), percentile(reactions, 95)
+    print(f"machine: {machine()}")
+    print(f"Tryton 8.2 (embedded, SQLite), {args.customers} customers, {args.changes} changes "
+          f"(invoice posted / sale confirmed, alternately), served by `creditguard serve`")
+    print(f"change -> allowance written: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+          f"max {max(reactions) * 1000:.0f} ms  (target p95 < 1000 ms: {'met' if p95 < 1 else 'MISSED'})")
+    for kind in sorted(set(kinds)):
+        values = [r for r, k in zip(reactions, kinds) if k == kind]
+        print(f"  {kind}: p50 {statistics.median(values) * 1000:.0f} ms, p95 {percentile(values, 95) * 1000:.0f} ms")
+    recheck = [line for line in metrics.splitlines() if line.startswith("creditguard_cycles_total")]
+    print("  " + "; ".join(recheck))
+    return 0
+
+
+def _healthy(base):
+    try:
+        return requests.get(f"{base}/health", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _moved(admin, party, before):
+    now = admin.read("party.party", [party], FIELDS)[0]
+    return Decimal(str(now["creditguard_exposure"])) != Decimal(str(before["creditguard_exposure"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
