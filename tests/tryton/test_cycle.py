@@ -98,7 +98,11 @@ def test_run_once_holds_risky_customers_and_tryton_refuses_their_sales(config, c
     assert f'hold placed for {customers["overdue"]} Overdue Trading Ltd [overdue.extension_exceeded]: ' \
         f'{OVERDUE_REASON}' in out
     assert f'hold placed for {customers["over_limit"]} Over Limit GmbH [credit_limit.exceeded]: {LIMIT_REASON}' in out
-    assert 'writes:    4 done' in out                       # 2 holds, a flag and its note
+    assert 'writes:    7 done' in out           # 2 holds, a flag and its note, 3 order allowances
+    assert f'order allowance updated for {customers["clean"]} Clean Retail SA [credit_limit.exceeded]: ' \
+        'allowance 9,900.00 (credit_limit.exceeded)' in out
+    assert f'order allowance updated for {customers["over_limit"]} Over Limit GmbH [credit_limit.exceeded]: ' \
+        'allowance 0.00' in out                                     # held: nothing more may be confirmed
 
     refused = books.confirm_sale_as(sales, customers['sales']['overdue'])
     assert not refused.confirmed
@@ -197,7 +201,7 @@ def test_dry_run_shows_the_plan_and_writes_nothing(config, customers, admin):
     proc = creditguard('run', '--config', config, '--once', '--dry-run')
 
     assert proc.returncode == 0, proc.stderr
-    assert '4 planned, nothing written (dry run)' in proc.stdout
+    assert '7 planned, nothing written (dry run)' in proc.stdout          # 4 hold/flag/note + 3 allowances
     assert (f'would place a hold on {customers["overdue"]} Overdue Trading Ltd [overdue.extension_exceeded]: '
         f'{OVERDUE_REASON}') in proc.stdout
     assert erp_state(admin, customers) == before
@@ -215,9 +219,9 @@ def test_a_crash_between_writes_converges_on_the_next_run(config, customers, adm
 
     assert proc.returncode == 0, proc.stderr
     if crash_after == 1:                                  # the crashed write is not written again: the hold is in
-        assert 'writes:    3 done, 0 skipped (already done), 1 unchanged' in proc.stdout      # Tryton already
+        assert 'writes:    6 done, 0 skipped (already done), 1 unchanged' in proc.stdout      # Tryton already
     else:                                                 # hold and flag are there, the note is found by its marker
-        assert 'writes:    1 done, 1 skipped (already done), 2 unchanged' in proc.stdout
+        assert 'writes:    4 done, 1 skipped (already done), 2 unchanged' in proc.stdout      # + 3 allowances
         assert f'note added (already there) for {customers["overdue"]} Overdue Trading Ltd' in proc.stdout
     state = erp_state(admin, customers)
     assert state['overdue'][0]['creditguard_hold_reason'] == OVERDUE_REASON
@@ -260,7 +264,8 @@ def test_insurer_rules_request_cover_once_and_notify(make_config, books, admin, 
 
     again = creditguard('run', '--config', config, '--once')
     assert again.returncode == 0, again.stderr                      # the request is pending: no second one;
-    assert 'writes:    1 done' in again.stdout and 'flag cleared for' in again.stdout   # its flag went with it
+    assert 'writes:    2 done' in again.stdout and 'flag cleared for' in again.stdout   # its flag went with it,
+    assert f'order allowance updated for {big} Big Buyer AG' in again.stdout      # and so its flag allowance
     assert notes(admin, big) == big_notes and notes(admin, late) == late_notes
 
 
