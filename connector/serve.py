@@ -133,6 +133,7 @@ class Service:
         self._wake = threading.Condition()
         self._pending: dict[str, float] = {}      # customer id -> when its first unhandled change came
         self._anonymous: float | None = None      # a change naming no customer came at this time
+        self._inflight = 0                        # changes taken by the re-check now running, until recorded
         self._stop = threading.Event()
         self._session = None
         self._opened = 0.0
@@ -187,12 +188,14 @@ class Service:
         with self._wake:
             taken, self._pending = self._pending, {}
             anonymous, self._anonymous = self._anonymous, None
+            self._inflight = len(taken) + (anonymous is not None)
         return taken, anonymous
 
     def _requeue(self, taken, anonymous) -> None:
         with self._wake:
             for customer, since in taken.items():
                 self._pending[customer] = min(since, self._pending.get(customer, since))
+            self._inflight = 0
             if anonymous is not None:
                 self._anonymous = anonymous if self._anonymous is None else min(anonymous, self._anonymous)
 
@@ -218,6 +221,8 @@ class Service:
                     for since in [*taken.values(), *([anonymous] if anonymous is not None else [])]:
                         self.metrics.reaction_seconds += done - since
                         self.metrics.reaction_count += 1
+                with self._wake:
+                    self._inflight = 0              # recorded: /health no longer counts them as pending
                 retry = 0.0
             else:
                 self._requeue(taken, anonymous)      # not lost: retried after a pause, longer each time
@@ -278,7 +283,8 @@ class Service:
 
     def health(self) -> tuple[int, dict]:
         body = {"status": "ok" if self.last_error is None else "error", "last_cycle_ok": self.last_ok,
-                "error": self.last_error, "pending_changes": len(self._pending) + (self._anonymous is not None)}
+                "error": self.last_error,
+                "pending_changes": len(self._pending) + (self._anonymous is not None) + self._inflight}
         return (200 if self.last_error is None and self.last_ok is not None else 503), body
 
 
