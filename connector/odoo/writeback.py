@@ -26,7 +26,21 @@ COVER_AMOUNT, COVER_CURRENCY, COVER_STATUS, COVER_VALID_UNTIL = (
     "credit_guard_cover_amount", "credit_guard_cover_currency_id", "credit_guard_cover_status",
     "credit_guard_cover_valid_until")
 COVER_FIELDS = (COVER_AMOUNT, COVER_CURRENCY, COVER_STATUS, COVER_VALID_UNTIL, REQUEST_PENDING)
-ADDON_FIELDS = (HOLD, REASON, RULES, SINCE, ORIGIN, FLAG, FLAG_REASON, *COVER_FIELDS)
+STATE_FIELDS = (HOLD, REASON, RULES, SINCE, ORIGIN, FLAG, FLAG_REASON, *COVER_FIELDS)
+# The order allowance (docs/allowance.md), which the add-on checks at confirm.
+ALLOWANCE, ALLOWANCE_LIMITED, ALLOWANCE_RULE, ALLOWANCE_BOUND = (
+    "credit_guard_allowance", "credit_guard_allowance_limited", "credit_guard_allowance_rule",
+    "credit_guard_allowance_bound")
+FLAG_ALLOWANCE, FLAG_ALLOWANCE_LIMITED, FLAG_ALLOWANCE_RULE, FLAG_ALLOWANCE_BOUND = (
+    "credit_guard_flag_allowance", "credit_guard_flag_allowance_limited", "credit_guard_flag_allowance_rule",
+    "credit_guard_flag_allowance_bound")
+EXPOSURE, ALLOWANCE_CURRENCY, ALLOWANCE_AS_OF = (
+    "credit_guard_exposure", "credit_guard_allowance_currency", "credit_guard_allowance_as_of")
+ALLOWANCE_FIELDS = (ALLOWANCE, ALLOWANCE_LIMITED, ALLOWANCE_RULE, ALLOWANCE_BOUND, FLAG_ALLOWANCE,
+                    FLAG_ALLOWANCE_LIMITED, FLAG_ALLOWANCE_RULE, FLAG_ALLOWANCE_BOUND, EXPOSURE, ALLOWANCE_CURRENCY,
+                    ALLOWANCE_AS_OF)
+AMOUNT_FIELDS = (ALLOWANCE, FLAG_ALLOWANCE, EXPOSURE)
+ADDON_FIELDS = (*STATE_FIELDS, *ALLOWANCE_FIELDS)
 TODO = "mail.mail_activity_data_todo"
 
 
@@ -38,7 +52,7 @@ class OdooWriter:
         self.client = client
         self.enforced = enforced
         self.controller_id = controller_id or client.user_id
-        self.required_fields = {PARTNER: ADDON_FIELDS} if enforced else {}
+        self.required_fields = {PARTNER: STATE_FIELDS} if enforced else {}
         self.required_access = {PARTNER: ("read", "write"), "mail.activity": ("read", "create")}
 
     @property
@@ -51,7 +65,7 @@ class OdooWriter:
         partners = sorted({self.ids.erp(i) for i in customer_ids})
         if not partners or not self.enforced:
             return {self.ids.canonical(p): HoldState(False) for p in partners}
-        rows = self.client.read(PARTNER, partners, list(ADDON_FIELDS))
+        rows = self.client.read(PARTNER, partners, list(STATE_FIELDS))
         return {self.ids.canonical(r["id"]): HoldState(
             bool(r[HOLD]), r[REASON] or None, r[RULES] or None, r[SINCE] or None, bool(r[REQUEST_PENDING]),
             r[ORIGIN] or None, bool(r[FLAG]), r[FLAG_REASON] or None) for r in rows}
@@ -152,7 +166,52 @@ class OdooWriter:
         self.client.write(PARTNER, [partner], changed)
         return Outcome.WRITTEN
 
+    def set_allowance(self, customer_id, *, allowance, allowance_rule, allowance_bound, flag_allowance, flag_rule,
+                      flag_bound, exposure, currency, as_of) -> Outcome:
+        """The add-on's allowance fields (company currency), written where they differ from what Odoo has.
+
+        Without the add-on nothing in Odoo would read them: nothing is written (ALREADY_THERE), as the
+        session's warning about the missing add-on says."""
+        if not self.enforced:
+            return Outcome.ALREADY_THERE
+        partner = self.ids.erp(customer_id)
+        wanted = {**_allowance(ALLOWANCE, allowance, allowance_rule, allowance_bound),
+                  **_allowance(FLAG_ALLOWANCE, flag_allowance, flag_rule, flag_bound),
+                  EXPOSURE: _amount(exposure), ALLOWANCE_CURRENCY: currency or False,
+                  ALLOWANCE_AS_OF: _odoo_datetime(as_of)}
+        [row] = self.client.read(PARTNER, [partner], list(ALLOWANCE_FIELDS))
+        now = {name: (round(row[name] or 0.0, 2) if name in AMOUNT_FIELDS else row[name] or False)
+               for name in ALLOWANCE_FIELDS}
+        changed = {name: value for name, value in wanted.items() if now[name] != value}
+        if not changed:
+            return Outcome.ALREADY_THERE
+        self.client.write(PARTNER, [partner], changed)
+        return Outcome.WRITTEN
+
     def _unenforced_hold(self, customer_id, reason, rules) -> Outcome:
         text = (f"Credit Guard would hold this customer ({rules}): {reason}. The credit_guard add-on is not "
                 f"installed, so Odoo does not refuse their orders.")
         return self.notify(customer_id, text=text, marker=f"[creditguard hold {rules}]")
+
+
+def _amount(value) -> float:
+    """A decimal string as Odoo's float with cents (None: 0)."""
+    return round(float(Decimal(value)), 2) if value is not None else 0.0
+
+
+def _allowance(prefix, amount, rule, bound) -> dict:
+    """One allowance's fields: no limit (None) is `limited` false and 0, with no rule or bound."""
+    limited = amount is not None
+    return {prefix: _amount(amount), f"{prefix}_limited": limited,
+            f"{prefix}_rule": (rule or False) if limited else False,
+            f"{prefix}_bound": (bound or False) if limited else False}
+
+
+def _odoo_datetime(value) -> str | bool:
+    """An ISO date-time ("2026-11-26T08:00:00", UTC when it has no zone) as Odoo writes one: "2026-11-26 08:00:00"."""
+    if not value:
+        return False
+    moment = dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")

@@ -5,6 +5,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .notify import notify
+
 HOLD_ORIGINS = [("credit_guard", "Credit Guard"), ("manual", "Manual")]
 COVER_STATUSES = [
     ("approved", "Approved"),
@@ -34,6 +36,25 @@ CREDIT_GUARD_FIELDS = MANUAL_HOLD_FIELDS | {
     "credit_guard_cover_valid_until",
     "credit_guard_cover_request_pending",
 }
+# The order allowance (docs/allowance.md): written by the connector, checked at confirm.
+ALLOWANCE_FIELDS = frozenset(
+    {
+        "credit_guard_allowance",
+        "credit_guard_allowance_limited",
+        "credit_guard_allowance_rule",
+        "credit_guard_allowance_bound",
+        "credit_guard_flag_allowance",
+        "credit_guard_flag_allowance_limited",
+        "credit_guard_flag_allowance_rule",
+        "credit_guard_flag_allowance_bound",
+        "credit_guard_exposure",
+        "credit_guard_allowance_currency",
+        "credit_guard_allowance_as_of",
+    }
+)
+CREDIT_GUARD_FIELDS |= ALLOWANCE_FIELDS
+# Odoo's own credit limit (account): changing it changes what the policy allows.
+LIMIT_FIELDS = frozenset({"credit_limit", "use_partner_credit_limit"})
 CONNECTOR_GROUP = "credit_guard.group_connector"
 CREDIT_MANAGER_GROUP = "credit_guard.group_credit_manager"
 
@@ -79,6 +100,52 @@ class ResPartner(models.Model):
     credit_guard_cover_valid_until = fields.Date(string="Cover valid until", copy=False)
     credit_guard_cover_request_pending = fields.Boolean(
         string="Cover request pending", copy=False
+    )
+    credit_guard_allowance = fields.Float(
+        string="Order allowance",
+        digits=(16, 2),
+        copy=False,
+        help="How much more exposure (company currency) the Credit Guard policy accepts "
+        "before a hold rule fires, as of the time below.",
+    )
+    credit_guard_allowance_limited = fields.Boolean(
+        string="Allowance limited",
+        copy=False,
+        help="Unset: no hold rule fires for any added amount (the allowance means nothing).",
+    )
+    credit_guard_allowance_rule = fields.Char(
+        string="Allowance rule", copy=False, help="The Credit Guard rule that bounds the allowance."
+    )
+    credit_guard_allowance_bound = fields.Char(
+        string="Allowance bound",
+        copy=False,
+        help="The bound as a salesperson reads it, e.g. 'its credit limit 10,000.00'.",
+    )
+    credit_guard_flag_allowance = fields.Float(
+        string="Flag allowance",
+        digits=(16, 2),
+        copy=False,
+        help="How much more exposure the policy accepts before a flag rule fires.",
+    )
+    credit_guard_flag_allowance_limited = fields.Boolean(
+        string="Flag allowance limited", copy=False
+    )
+    credit_guard_flag_allowance_rule = fields.Char(string="Flag allowance rule", copy=False)
+    credit_guard_flag_allowance_bound = fields.Char(string="Flag allowance bound", copy=False)
+    credit_guard_exposure = fields.Float(
+        string="Exposure (Credit Guard)",
+        digits=(16, 2),
+        copy=False,
+        help="The exposure the allowances were computed from, company currency.",
+    )
+    credit_guard_allowance_currency = fields.Char(
+        string="Allowance currency", copy=False, help="ISO code of the company currency."
+    )
+    credit_guard_allowance_as_of = fields.Datetime(
+        string="Allowance as of",
+        copy=False,
+        help="When Credit Guard read the exposure: orders confirmed and invoices posted "
+        "since then are added at confirm. Empty: not checked by Credit Guard yet.",
     )
     credit_guard_can_edit = fields.Boolean(
         compute="_compute_credit_guard_can_edit",
@@ -145,6 +212,9 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._check_credit_guard_write(vals)
+        if LIMIT_FIELDS.intersection(vals):
+            commercial = self.commercial_partner_id  # the limit is the company's; contacts follow
+            notify(self.env, "res.partner.credit_limit", "res.partner", commercial.ids, commercial)
         if not {"parent_id", "is_company"}.intersection(vals):
             return super().write(vals)
         held_before = self.filtered(lambda p: p.commercial_partner_id.credit_guard_hold)
