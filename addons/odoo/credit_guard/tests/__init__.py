@@ -4,3 +4,5 @@ from . import test_order_entry
 from . import test_access
 from . import test_payment
 from . import test_portal
+from . import test_allowance
+from . import test_notify

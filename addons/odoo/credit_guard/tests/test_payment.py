@@ -41,3 +41,22 @@ class TestPayment(AccountPaymentCommon, SaleCommon):
             lambda m: tx.reference in (m.body or "") and "Cover refused" in m.body
         )
         self.assertTrue(notes, "the order says why the payment did not confirm it")
+
+    def test_payment_leaves_quotation_above_the_allowance_unconfirmed(self):
+        self.partner.commercial_partner_id.write(
+            {
+                "credit_guard_allowance": 0.0,
+                "credit_guard_allowance_limited": True,
+                "credit_guard_allowance_rule": "credit_limit.exceeded",
+                "credit_guard_allowance_bound": "its credit limit 10.00",
+                "credit_guard_exposure": 10.0,
+                "credit_guard_allowance_as_of": "2020-01-01 00:00:00",
+            }
+        )
+        tx = self._pay()
+        self.assertTrue(tx.is_post_processed)
+        self.assertEqual(self.sale_order.state, "draft")
+        notes = self.sale_order.message_ids.filtered(
+            lambda m: tx.reference in (m.body or "") and "credit_limit.exceeded" in m.body
+        )
+        self.assertTrue(notes, "the order says why the payment did not confirm it")

@@ -1,6 +1,7 @@
 # Copyright 2026 Credit Guard contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Asks the reason of a credit override, then confirms the held customer's orders."""
+"""Asks the reason of a credit override, then confirms the orders of a held customer
+or above its order allowance."""
 
 from odoo import api, fields, models
 
@@ -18,7 +19,9 @@ class CreditGuardOverrideWizard(models.TransientModel):
         for wizard in self:
             partners = wizard.order_ids.partner_id.commercial_partner_id
             partners |= wizard.order_ids.partner_invoice_id.commercial_partner_id
-            wizard.hold_reason = partners.sudo()._credit_guard_message()
+            lines = [partners.sudo()._credit_guard_message() or ""]
+            lines += [order._credit_guard_allowance_refusal() or "" for order in wizard.order_ids]
+            wizard.hold_reason = "\n".join(line for line in lines if line) or False
 
     def action_confirm_override(self):
         self.ensure_one()
