@@ -5,8 +5,8 @@ ODOO_ADMIN_PASSWORD, as for tests/odoo):
 
 It builds the books of odoo_book.py, then does what a cycle does as the connector's user — log in, check
 access and fields, read every stream in full, read hold states, hold, flag, note twice, notify, request cover,
-clear the flag, release — through a recording transport, writes the scrubbed exchanges to the cassette, and
-removes the books again."""
+set the cover twice, set the allowance twice, clear the flag, release — through a recording transport, writes
+the scrubbed exchanges to the cassette, and removes the books again."""
 import datetime as dt
 import os
 
@@ -19,6 +19,7 @@ from connector.odoo.client import OdooClient
 from connector.operations import Operation, Write, apply
 from tests.contract import odoo_book as book
 from tests.contract.cassette import HttpxRecorder
+from tests.contract.record_tryton import ALLOWANCE
 from tests.odoo.books import OdooBooks
 
 URL = "http://odoo.test"
@@ -52,6 +53,8 @@ def cycle_calls(session, customer) -> list:
                                      "valid_until": "2027-11-30", "request_pending": False}),
               (Operation.SET_COVER, {"amount": "21000", "currency": "EUR", "status": "approved",
                                      "valid_until": "2027-11-30", "request_pending": False}),
+              (Operation.SET_ALLOWANCE, ALLOWANCE),
+              (Operation.SET_ALLOWANCE, ALLOWANCE),
               (Operation.CLEAR_FLAG, {}),
               (Operation.RELEASE_HOLD, {})]
     return [apply(session.writer, Write(f"k{n}", customer, "Acme", operation, payload))
