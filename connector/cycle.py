@@ -87,14 +87,15 @@ def sync(config, *, full=False, progress=None) -> CycleReport:
 
 
 def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, insurer=None,
-              session=None, only=None) -> CycleReport:
+              session=None, only=None, narrow=True) -> CycleReport:
     """Run one cycle against the configured ERP; returns what it did. `as_of` (default today) is the date the
     facts are computed for; `insurer` an InsurerClient to use instead of the one `[insurer]` configures;
     `session` an ErpSession kept open between cycles (the service's), else one is opened and closed here.
 
     `only` (a set of customer ids; the service's re-check after an ERP change) evaluates and writes just those
     customers and the ones whose records this read brought; the insurer is not called (the requests such a
-    cycle makes are sent by the next scheduled one)."""
+    cycle makes are sent by the next scheduled one). With `narrow` (a change notice named its customers) the
+    read is of just their records where the mappings allow (sync.read_changes); else every change is read."""
     policy = load_policy(config.policy_file)
     engine, warning = make_engine(config.engine, policy)
     if warning:
@@ -107,7 +108,8 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
             report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run,
                                  as_of=as_of or dt.date.today())
             read_at = _now_naive()
-            changes, records = _read(store, session, report, full=full, progress=progress)
+            changes, records = _read(store, session, report, full=full, progress=progress,
+                                     customers=only if only is not None and narrow and not full else None)
             focus = None if only is None else focus_customers(store, changes, only)
             if focus is not None:
                 report.mode = "re-check"
@@ -162,9 +164,11 @@ def _restricted(records, focus) -> dict:
     return restricted
 
 
-def _read(store, session, report, *, full, progress):
-    """Read the changes from the ERP; the merged records they give (nothing stored yet)."""
-    changes = read_changes(session.reader, session.streams, store, full=full, progress=progress)
+def _read(store, session, report, *, full, progress, customers=None):
+    """Read the changes from the ERP (of `customers` only, where a stream allows: see read_changes); the
+    merged records they give (nothing stored yet)."""
+    changes = read_changes(session.reader, session.streams, store, full=full, progress=progress,
+                           customers=customers)
     report.read = {name: c.read for name, c in changes.items()}
     if all(c.full for c in changes.values()):
         report.mode = "full"

@@ -77,8 +77,9 @@ class ErpReader(Protocol):
     def field_exists(self, model: str, name: str) -> bool:
         """Whether `model` has the field at all (fields_of lists only those the user may read)."""
 
-    def pages(self, stream: Stream, since: str | None = None) -> Iterator[Page]:
-        """The stream's records (all, or changed since the bookmark `since`), a page at a time."""
+    def pages(self, stream: Stream, since: str | None = None, customers=None) -> Iterator[Page]:
+        """The stream's records (all, or changed since the bookmark `since`), a page at a time; with
+        `customers` (canonical ids), only the records whose `stream.customer_field` names one of them."""
 
     def ids(self, stream: Stream) -> set[str]:
         """Every canonical id the stream selects now (to notice deleted records)."""

@@ -30,21 +30,28 @@ class StreamChanges:
     read: int = 0
 
 
-def read_changes(reader, streams, store, *, full=False, progress=None) -> dict[str, StreamChanges]:
-    """Read every stream in order (lookups first; they are always read in full). No store writes."""
+def read_changes(reader, streams, store, *, full=False, progress=None, customers=None) -> dict[str, StreamChanges]:
+    """Read every stream in order (lookups first; they are always read in full). No store writes.
+
+    `customers` (canonical ids; the service's re-check): a stream that names its customer field and has a
+    bookmark is read for those customers only — their records changed since the bookmark — and its bookmark
+    stays where it is (the others' changes are the next cycle's), with no search for deleted records."""
     lookups, changes = {}, {}
     for name, stream in streams.items():
         since = None if full or stream.is_lookup else store.bookmark(name)
+        narrow = customers is not None and since is not None and stream.customer_field is not None
         change = StreamChanges(name, full=since is None, bookmark=since)
-        for page in read_ahead(reader.pages(stream, since)):
+        pages = reader.pages(stream, since, customers) if narrow else reader.pages(stream, since)
+        for page in read_ahead(pages):
             for source_id, records in stream.map_page(page.records, page.related, lookups):
                 change.mapped[source_id] = records
             change.read += len(page.records)
-            change.bookmark = max(filter(None, [change.bookmark, reader.bookmark(stream, page.records)]),
-                                  default=None)
+            if not narrow:
+                change.bookmark = max(filter(None, [change.bookmark, reader.bookmark(stream, page.records)]),
+                                      default=None)
             if progress:
                 progress(name, change.read)
-        if not change.full:
+        if not change.full and not narrow:
             change.deleted = store.source_ids(name) - reader.ids(stream) - set(change.mapped)
         if stream.is_lookup:
             lookups[name] = {r["id"]: r for records in change.mapped.values() for r in records}

@@ -7,6 +7,8 @@ connect time, then applied to pages of ERP records.
     target: invoice                      # customer | invoice | order | company | currency | payment_term
     domain: [[type, "=", out]]           # the ERP's search domain; "$company" is the session's company id
     replication_key: write_date          # incremental reads: records changed after the bookmark
+    customer_field: party                # optional: the field naming the customer (a re-check reads only the
+                                         # records of the customers it re-checks)
     page_size: 1000
     read: [lines_to_pay]                 # fields read besides those the map names
     related:                             # other records read with each page, for converters
@@ -60,6 +62,7 @@ class _StreamFile(BaseModel):
     target: Literal[tuple(ROW_MODELS)]
     domain: list = []
     replication_key: Optional[str] = None
+    customer_field: Optional[str] = None
     page_size: int = Field(1000, ge=1, le=10000)
     read: list[str] = []
     related: dict[str, _Related] = {}
@@ -108,6 +111,7 @@ class Stream:
     line_of: dict         # what -> line in the file
     optional: frozenset = frozenset()   # fields read when the ERP has them (`name? -> target`), else None
     context: dict = None                # the ERP call context to read with (e.g. a language)
+    customer_field: str | None = None   # the ERP field (a dotted path allowed) that names the record's customer
 
     @property
     def is_lookup(self) -> bool:
@@ -131,6 +135,8 @@ class Stream:
         wanted = [(self.model, f, self.line_of.get(("field", f), 1)) for f in self.read]
         if self.replication_key:
             wanted.append((self.model, self.replication_key, self.line_of.get("replication_key", 1)))
+        if self.customer_field and self.customer_field != "id":
+            wanted.append((self.model, self.customer_field.split(".")[0], self.line_of.get("customer_field", 1)))
         wanted += [(r.model, f, r.line) for r in self.related for f in r.read]
         known = {}
         for model, _name, _line in wanted:
@@ -200,12 +206,14 @@ def load_stream(path) -> Stream:
 
 def _build(spec, source, lines) -> Stream:
     """The checked Stream of a parsed mapping file: its map lines, the fields it reads, its related records."""
-    line_of = {"stream": lines.get(("stream",), 1), "replication_key": lines.get(("replication_key",), 1)}
+    line_of = {"stream": lines.get(("stream",), 1), "replication_key": lines.get(("replication_key",), 1),
+               "customer_field": lines.get(("customer_field",), 1)}
     map_lines, optional = _map_lines(spec, source, lines)
     read = _fields_read(spec, map_lines, lines, line_of)
     related = _related(spec, read, source, lines, line_of)
     return Stream(spec.stream, spec.model, spec.target, spec.domain, spec.replication_key, spec.page_size,
-                  tuple(read), related, spec.split, map_lines, source, line_of, optional, spec.context)
+                  tuple(read), related, spec.split, map_lines, source, line_of, optional, spec.context,
+                  spec.customer_field)
 
 
 def _map_lines(spec, source, lines) -> tuple:

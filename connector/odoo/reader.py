@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from mappings.errors import ErpRefused
-from mappings.ids import canonical_id
+from mappings.ids import IntegerIds, canonical_id
 
 from ..erp import Page
 from ..reading import domain_for, read_related
@@ -47,9 +47,12 @@ class OdooReader:
             return getattr(refused, "name", "") == "AccessError"
         return True
 
-    def pages(self, stream, since: str | None = None):
-        """Pages of the stream's records (all, or changed since the bookmark `since`), with related records."""
+    def pages(self, stream, since: str | None = None, customers=None):
+        """Pages of the stream's records (all, or changed since the bookmark `since`; of `customers` only, when
+        given), with related records."""
         domain = domain_for(stream, self.company_id)
+        if customers is not None:
+            domain.append((stream.customer_field, "in", sorted(IntegerIds.erp(c) for c in customers)))
         if since and stream.replication_key:
             start = dt.datetime.fromisoformat(since) - OVERLAP
             domain.append((stream.replication_key, ">", start.strftime(_WRITE_DATE)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mappings.ids import canonical_id
+from mappings.ids import IntegerIds, canonical_id
 
 from ..erp import Page
 from ..reading import bookmark_after, domain_for, read_related
@@ -38,9 +38,12 @@ class TrytonReader:
     def field_exists(self, model, name) -> bool:
         return bool(self.client.search('ir.model.field', [('model', '=', model), ('name', '=', name)], 0, 1))
 
-    def pages(self, stream, since: str | None = None):
-        """Pages of the stream's records (all, or changed since the bookmark `since`), with related records."""
+    def pages(self, stream, since: str | None = None, customers=None):
+        """Pages of the stream's records (all, or changed since the bookmark `since`; of `customers` only, when
+        given), with related records."""
         domain = domain_for(stream, self.client.context.get('company'))
+        if customers is not None:
+            domain.append((stream.customer_field, 'in', sorted(IntegerIds.erp(c) for c in customers)))
         if since and stream.replication_key:
             domain.append((stream.replication_key, '>', dt.datetime.fromisoformat(since) - OVERLAP))
         fields = stream.fields_to_read(self.fields_of)

@@ -173,3 +173,20 @@ def test_with_a_wrong_secret_in_tryton_the_notices_are_refused_and_nothing_chang
     wait_for(lambda: service.metrics.rejected.get('signature'))
     assert cycles(service, 're-check') == 0
     assert Decimal(allowance(admin, party)['creditguard_allowance']) == Decimal('2300.00')
+
+
+def test_a_recheck_reads_only_the_named_customers_records_and_leaves_the_rest_to_the_next_cycle(serve, party, books,
+        admin):
+    service, base = serve()
+    wait_for(lambda: cycles(service, 'scheduled'))
+    other = books.create_customer('Quiet Other Ltd', credit_limit=10000)
+    books.create_invoice(other, 4000, dt.date.today())              # a change nobody was told of
+    books.create_invoice(party, 1000, dt.date.today())
+    assert post(base, {'event': 'account.invoice.post', 'model': 'account.invoice', 'ids': [1],
+                       'customers': [str(party)]}).status_code == 202
+    wait_for(lambda: Decimal(allowance(admin, party)['creditguard_allowance']) == Decimal('1300.00'))
+    wait_for(lambda: not service.health()[1]['pending_changes'])
+    assert not allowance(admin, other)['creditguard_allowance_as_of']   # not read: the next cycle's
+    assert post(base, {'event': 'res.partner.credit_limit', 'model': 'party.party', 'ids': [other],
+                       'customers': [str(other)]}).status_code == 202
+    wait_for(lambda: allowance(admin, other)['creditguard_allowance'] == Decimal('6000.00'))
