@@ -18,19 +18,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.reaction_bench import SECRET, _healthy, free_port, percentile, wait  # noqa: E402
-from bench.syncbench import machine  # noqa: E402
+from bench.reaction_bench import SECRET, _healthy, free_port, measure, print_results, start_serve, wait  # noqa: E402,E501
 from connector.odoo.client import OdooClient  # noqa: E402
 from tests.odoo.books import OdooBooks  # noqa: E402
 
@@ -60,33 +56,24 @@ def main(argv=None) -> int:
         books.invoice(partner, 1000, today - dt.timedelta(days=3))
         partners.append(partner)
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        config = Path(tmp) / "creditguard.toml"
-        config.write_text(f'[erp]\nkind = "odoo"\nurl = "{url}"\ndatabase = "{db}"\nuser = "{os.environ["ODOO_USER"]}"\n'
-                          f'password = "{os.environ["ODOO_PASSWORD"]}"\ntimeout = 60\n\n[store]\n'
-                          f'path = "store.sqlite"\n\n[serve]\naddress = "127.0.0.1:{port}"\nevery = 3600\n')
-        service = subprocess.Popen([sys.executable, "-m", "connector.cli", "serve", "--config", str(config)],
-                                   env={**os.environ, "CREDITGUARD_SERVE_SECRET": SECRET},
-                                   stderr=open(Path(os.environ.get("BENCH_LOG", Path(tmp) / "serve.log")), "w"))
-        base = f"http://127.0.0.1:{port}"
+        erp = (f'[erp]\nkind = "odoo"\nurl = "{url}"\ndatabase = "{db}"\nuser = "{os.environ["ODOO_USER"]}"\n'
+               f'password = "{os.environ["ODOO_PASSWORD"]}"\ntimeout = 60\n')
+        service, base = start_serve(erp, Path(tmp), free_port())
         try:
             wait(lambda: _healthy(base), 600, "the first scheduled cycle")
             admin.call("ir.config_parameter", "set_param", PARAMS[0], f"{base}/webhook")
             admin.call("ir.config_parameter", "set_param", PARAMS[1], SECRET)
             orders = {i: books.quotation(partners[i % len(partners)], 10) for i in range(1, args.changes, 2)}
-            reactions, kinds = [], []
-            for i in range(args.changes):
+
+            def change(i):
                 partner = partners[i % len(partners)]
                 before = admin.read("res.partner", [partner], FIELDS)[0]
                 if i % 2:
                     admin.call("sale.order", "action_confirm", [orders[i]])
-                    kinds.append("order confirmed")
                 else:
                     books.invoice(partner, 100, today)
-                    kinds.append("invoice posted")
-                done = time.monotonic()
-                wait(lambda: _moved(admin, partner, before), 30, f"change {i}: the allowance")
-                reactions.append(time.monotonic() - done)
+                return ("order confirmed" if i % 2 else "invoice posted"), lambda: _moved(admin, partner, before)
+            reactions, kinds = measure(args.changes, change)
             metrics = requests.get(f"{base}/metrics", timeout=10).text
         finally:
             service.terminate()
@@ -94,16 +81,9 @@ def main(argv=None) -> int:
             for param, value in before_params.items():
                 admin.call("ir.config_parameter", "set_param", param, value or "")
             books.cleanup()
-    p50, p95 = statistics.median(reactions), percentile(reactions, 95)
-    print(f"machine: {machine()}")
-    print(f"Odoo {version[0]['latest_version'] if version else '?'} at {url}, {args.customers} customers, "
-          f"{args.changes} changes (invoice posted / order confirmed, alternately), served by `creditguard serve`")
-    print(f"change -> allowance written: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-          f"max {max(reactions) * 1000:.0f} ms  (target p95 < 1000 ms: {'met' if p95 < 1 else 'MISSED'})")
-    for kind in sorted(set(kinds)):
-        values = [r for r, k in zip(reactions, kinds) if k == kind]
-        print(f"  {kind}: p50 {statistics.median(values) * 1000:.0f} ms, p95 {percentile(values, 95) * 1000:.0f} ms")
-    print("  " + "; ".join(line for line in metrics.splitlines() if line.startswith("creditguard_cycles_total")))
+    print_results(f"Odoo {version[0]['latest_version'] if version else '?'} at {url}, {args.customers} customers, "
+                  f"{args.changes} changes (invoice posted / order confirmed, alternately), served by "
+                  f"`creditguard serve`", reactions, kinds, metrics)
     return 0
 
 

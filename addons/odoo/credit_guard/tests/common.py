@@ -53,6 +53,18 @@ class CreditGuardCase(TransactionCase):
             {"name": "Widget", "list_price": 100.0, "taxes_id": [Command.clear()]}
         )
 
+    def _server_action_confirm(self, order):
+        """A server action that confirms ``order`` with a risk-bypass context: its run method."""
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Confirm",
+                "model_id": self.env.ref("sale.model_sale_order").id,
+                "state": "code",
+                "code": "records.with_context(bypass_risk=True).action_confirm()",
+            }
+        )
+        return action.with_context(active_model="sale.order", active_ids=order.ids).run
+
     @classmethod
     def _quotation(cls, partner, user=None):
         env = cls.env(user=user) if user else cls.env

@@ -283,16 +283,7 @@ class TestAllowance(CreditGuardCase):
     def test_server_action(self):
         self._allow(150.0)
         order = self._order()
-        action = self.env["ir.actions.server"].create(
-            {
-                "name": "Confirm",
-                "model_id": self.env.ref("sale.model_sale_order").id,
-                "state": "code",
-                "code": "records.with_context(bypass_risk=True).action_confirm()",
-            }
-        )
-        run = action.with_context(active_model="sale.order", active_ids=order.ids).run
-        self.assertRefused(order, run)
+        self.assertRefused(order, self._server_action_confirm(order))
 
     def test_moving_a_confirmed_order_above_another_customers_allowance(self):
         order = self._order(self.good)

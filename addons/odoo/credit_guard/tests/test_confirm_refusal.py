@@ -72,16 +72,7 @@ class TestConfirmRefusal(CreditGuardCase):
 
     def test_server_action(self):
         order = self._quotation(self.held)
-        action = self.env["ir.actions.server"].create(
-            {
-                "name": "Confirm",
-                "model_id": self.env.ref("sale.model_sale_order").id,
-                "state": "code",
-                "code": "records.with_context(bypass_risk=True).action_confirm()",
-            }
-        )
-        run = action.with_context(active_model="sale.order", active_ids=order.ids).run
-        self.assertRefused(order, run)
+        self.assertRefused(order, self._server_action_confirm(order))
 
     def test_portal_signature(self):
         """The portal's accept route calls _validate_order once signed."""
