@@ -146,6 +146,7 @@ def test_tryton_down_while_a_change_waits_is_retried_and_the_change_is_not_lost(
         assert Decimal(allowance(admin, party)['creditguard_allowance']) == Decimal('2300.00')
         proxy.down = False
         wait_for(lambda: Decimal(allowance(admin, party)['creditguard_allowance']) == Decimal('1300.00'))
+        wait_for(lambda: not service.health()[1]['pending_changes'])        # the re-check is recorded
         assert requests.get(f'{base}/health', timeout=10).status_code == 200
         assert 'creditguard_erp_errors_total' in requests.get(f'{base}/metrics', timeout=10).text
     finally:
