@@ -9,6 +9,7 @@ and `needs_review` says a person must look at it; nothing here raises on an unkn
                     (reduction, cancellation, expiry) when `request_id` is None
     Cover           the cover in force on a buyer, as InsurerCover of the snapshot (mappings/models.py)
     BuyerGrade      the insurer's grade of a buyer, 1 (best) .. 10 (at risk of failure)
+    OverdueFiling   the insurer's record of an overdue declaration (state of default, extension request)
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from .models import CoverStatus, Currency, InsurerCover, Money, RecordId
 
-__all__ = ["BuyerIdentity", "CoverRequest", "CoverDecision", "Cover", "BuyerGrade", "DecisionStatus",
+__all__ = ["BuyerIdentity", "CoverRequest", "CoverDecision", "Cover", "BuyerGrade", "OverdueFiling",
+           "DecisionStatus",
            "RequestState", "UNKNOWN", "map_code"]
 
 UNKNOWN = "unknown"
@@ -141,3 +143,24 @@ class BuyerGrade(BaseModel):
     def needs_review(self) -> bool:
         return self.grade is None
 
+
+
+OverdueState = Literal["registered", "extension_granted", "extension_refused", "closed", "unknown"]
+
+
+class OverdueFiling(BaseModel):
+    """An overdue declaration as the insurer has it: `late` when it came after the policy's deadline."""
+    model_config = _MODEL
+    id: RecordId
+    kind: Optional[str] = None                      # OVD (state of default), EXP (extension), RES (rescheduling)
+    state: OverdueState
+    raw_state: Optional[str] = None
+    late: bool = False
+    deadline: Optional[dt.date] = None
+    invoices: int = 0                               # how many invoices the insurer holds on it
+    reasons: tuple[str, ...] = ()
+    raw: dict = Field(default_factory=dict, repr=False)
+
+    @property
+    def needs_review(self) -> bool:
+        return self.state == UNKNOWN

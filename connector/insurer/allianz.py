@@ -38,7 +38,8 @@ from typing import Any, Callable, Optional
 from pydantic import SecretStr
 
 from mappings.errors import ConfigError
-from mappings.insurer import UNKNOWN, BuyerGrade, BuyerIdentity, CoverDecision, CoverRequest, map_code
+from mappings.insurer import (UNKNOWN, BuyerGrade, BuyerIdentity, CoverDecision, CoverRequest, OverdueFiling,
+                              map_code)
 
 from .errors import IdempotencyConflict, InsurerRefused, RequestAlreadyOpen
 from .transport import Answer, RetryPolicy, Transport
@@ -59,6 +60,9 @@ COVER_CODES = {
     "Assessing": "pending", "Pending": "pending",
 }
 JOB_CODES = {"Pending": "pending", "Processed": "decided", "Withdrawn": "withdrawn", "Failed": "failed"}
+OVERDUE_CODES = {"Registered": "registered", "Accepted": "registered", "ExtensionGranted": "extension_granted",
+                 "ExtensionRefused": "extension_refused", "Closed": "closed"}
+OVERDUES = "/payment-overdues/v1/overdues"
 
 _SECRET_KEYS = {"apikey", "api_key", "access_token", "accesstoken", "token", "authorization", "password"}
 
@@ -158,6 +162,26 @@ class AllianzTradeClient:
         job = self._call("DELETE", f"/riskinfo/v3/jobs/{request_id}").body
         return self._request_of(request_id, job if isinstance(job, dict) else {"body": job})
 
+    def declare_overdue(self, buyer_id, kind, invoices, idempotency_key):
+        """File an overdue declaration (Payment Overdues: OVD state of default, EXP extension request) with
+        `invoices` ([{invoiceNumber, invoiceId, dueDate, amount, currencyCode}]); safe to repeat under the key."""
+        body = {"policy": self.policy, "companyId": buyer_id, "overdueCategoryTypeCode": kind,
+                "invoices": invoices, "totalOverdueAmount": sum(Decimal(str(i["amount"])) for i in invoices)}
+        answer = self._call("POST", OVERDUES, body, idempotency_key=idempotency_key)
+        return _overdue_of(answer.body, f"unknown:{idempotency_key}")
+
+    def add_to_overdue(self, overdue_id, invoices, idempotency_key):
+        """Further overdue invoices of the buyer join its open declaration."""
+        answer = self._call("POST", f"{OVERDUES}/{overdue_id}/invoices", {"invoices": invoices},
+                            idempotency_key=idempotency_key)
+        return _overdue_of(answer.body, overdue_id)
+
+    def close_overdue(self, overdue_id, idempotency_key):
+        """The declared invoices are paid: the declaration is closed."""
+        answer = self._call("POST", f"{OVERDUES}/{overdue_id}/close", {"reasonCode": "Paid"},
+                            idempotency_key=idempotency_key)
+        return _overdue_of(answer.body, overdue_id)
+
     # -- reading answers -------------------------------------------------------------------------
 
     def _request_of(self, request_id, job: dict) -> CoverRequest:
@@ -221,6 +245,19 @@ def _refusal(answer: Answer, method, path) -> Exception:
                            where="[insurer]", hint="check policy_id and the key's access")
     return InsurerRefused(f"the insurer refused the call (HTTP {answer.status}): {text}", status=answer.status,
                           raw=raw, where=where)
+
+
+def _overdue_of(body, fallback_id) -> OverdueFiling:
+    """The insurer's answer on an overdue declaration; an answer it cannot read is `unknown`, kept raw."""
+    item = body if isinstance(body, dict) else {"body": body}
+    raw_state = item.get("overdueStatusCode")
+    return OverdueFiling(id=_str(item.get("overdueId")) or fallback_id, kind=_str(item.get("overdueCategoryTypeCode")),
+                         state=map_code(OVERDUE_CODES, raw_state) if item.get("overdueId") else UNKNOWN,
+                         raw_state=None if raw_state is None else str(raw_state), late=item.get("isLate") is True,
+                         deadline=_date(item.get("declarationDeadline")),
+                         invoices=len(item.get("invoices") or []) if isinstance(item.get("invoices"), list) else 0,
+                         reasons=tuple(str(r) for r in item.get("statusReasons") or [] if r),
+                         raw=scrub(item))
 
 
 def decision_of(item: dict, request_id: Optional[str] = None) -> CoverDecision:

@@ -49,6 +49,8 @@ class Engine:
         self._calls: list[float] = []                       # real times of recent calls, for the rate limit
         self._at: Optional[dt.datetime] = None              # the time a decision or event is being made at
         self.state = self._load() or self._fresh()
+        self.state.setdefault("overdues", {})
+        self.state["stats"].setdefault("overdue_declarations", 0)
         self.grades = {b.id: b.grade for b in scenario.buyers}
         self.grades.update({k: v["grade"] for k, v in self.state["grades"].items()})
         self.buyers = {b.id: b for b in scenario.buyers}
@@ -61,7 +63,8 @@ class Engine:
         return {"format": "creditguard-insurer-sim-state/1", "start": _iso(start), "wall_origin": _iso(wall),
                 "offset_seconds": 0.0,
                 "seq": 0, "tokens": {}, "jobs": {}, "decisions": [], "covers": {}, "idempotency": {},
-                "grades": {}, "events_done": [], "stats": {"tokens_issued": 0, "cover_requests": 0}}
+                "grades": {}, "events_done": [], "overdues": {},
+                "stats": {"tokens_issued": 0, "cover_requests": 0, "overdue_declarations": 0}}
 
     def _load(self) -> Optional[dict]:
         if not self.state_path or not self.state_path.exists():
@@ -408,12 +411,93 @@ class Engine:
                       "validUntil": until.isoformat() if until else None})
         return decision
 
+    # -- overdue declarations (Payment Overdues: OVD state of default, EXP extension, RES rescheduling) --------
+
+    def declare_overdue(self, body) -> tuple[int, dict]:
+        """POST /payment-overdues/v1/overdues (inside `idempotent`): accepted even when late, but flagged, and
+        (scenario.cancel_cover_on_late_declaration) the buyer's cover cancelled at once."""
+        if not isinstance(body, dict):
+            return _error(400, "BadRequest", "a JSON object is expected")
+        company = str(body.get("companyId") or "")
+        kind = body.get("overdueCategoryTypeCode")
+        if company not in self.buyers:
+            return _error(404, "NotFound", "No buyer match found")
+        if kind not in ("OVD", "EXP", "RES"):
+            return _error(422, "InvalidCategory", "overdueCategoryTypeCode must be OVD, EXP or RES")
+        invoices, problem = _overdue_invoices(body.get("invoices"))
+        if problem:
+            return _error(422, "InvalidInvoices", problem)
+        if any(o["companyId"] == company and o["overdueStatusCode"] not in ("Closed",)
+               for o in self.state["overdues"].values()):
+            return _error(409, "OverdueAlreadyOpen", "An overdue is already open for this buyer: add the invoices "
+                          "to it.")
+        now = self.now()
+        deadline = min(dt.date.fromisoformat(i["dueDate"]) for i in invoices) + \
+            dt.timedelta(days=self.scenario.overdue_notification_days)
+        late = now.date() > deadline
+        overdue = {"overdueId": self._next("O"), "companyId": company, "overdueCategoryTypeCode": kind,
+                   "overdueStatusCode": "ExtensionGranted" if kind == "EXP" else "Registered",
+                   "declarationDate": _iso(now), "declarationDeadline": deadline.isoformat(), "isLate": late,
+                   "invoices": invoices, "statusReasons": ["declared after the policy's deadline"] if late else []}
+        self.state["overdues"][overdue["overdueId"]] = overdue
+        self.state["stats"]["overdue_declarations"] += 1
+        if late and self.scenario.cancel_cover_on_late_declaration and company in self.state["covers"] and \
+                self.state["covers"][company].get("status") in _ACTIVE:
+            self._at = now
+            self._record(company, None, "Cancellation", Decimal(0), now, now.date(), None,
+                         f"overdue declared late (deadline {deadline.isoformat()})")
+        self._save()
+        return 201, overdue
+
+    def overdue(self, overdue_id) -> tuple[int, dict]:
+        with self.lock:
+            self._tick()
+            overdue = self.state["overdues"].get(overdue_id)
+            return (200, overdue) if overdue else _error(404, "NotFound", "no such overdue")
+
+    def change_overdue(self, overdue_id, what, body) -> tuple[int, dict]:
+        """POST .../overdues/{id}/invoices (further overdues join it) or .../close (paid), inside `idempotent`."""
+        overdue = self.state["overdues"].get(overdue_id)
+        if overdue is None:
+            return _error(404, "NotFound", "no such overdue")
+        if overdue["overdueStatusCode"] == "Closed":
+            return (200, overdue) if what == "close" else _error(409, "OverdueClosed", "the overdue is closed")
+        if what == "close":
+            overdue["overdueStatusCode"] = "Closed"
+        else:
+            invoices, problem = _overdue_invoices((body or {}).get("invoices") if isinstance(body, dict) else None)
+            if problem:
+                return _error(422, "InvalidInvoices", problem)
+            known = {i["invoiceId"] for i in overdue["invoices"]}
+            overdue["invoices"] += [i for i in invoices if i["invoiceId"] not in known]
+        self._save()
+        return 200, overdue
+
     def stats(self) -> dict:
         with self.lock:
             self._tick()
             return {"now": _iso(self.now()), **self.state["stats"], "jobs": len(self.state["jobs"]),
                     "decisions": len(self.state["decisions"]),
                     "open_requests": sum(j["jobStatusCode"] == "Pending" for j in self.state["jobs"].values())}
+
+
+def _overdue_invoices(items) -> tuple[list, Optional[str]]:
+    """The invoices of an overdue declaration, checked: (invoices, None) or ([], what is wrong)."""
+    if not isinstance(items, list) or not items:
+        return [], "invoices must be a non-empty list"
+    invoices = []
+    for n, item in enumerate(items):
+        try:
+            due = dt.date.fromisoformat(item["dueDate"])
+            amount = Decimal(str(item["amount"]))
+            if not amount.is_finite() or amount <= 0:
+                raise ValueError
+            invoices.append({"invoiceId": str(item.get("invoiceId") or item["invoiceNumber"]),
+                             "invoiceNumber": str(item.get("invoiceNumber") or ""), "dueDate": due.isoformat(),
+                             "amount": amount, "currencyCode": str(item.get("currencyCode") or "")})
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            return [], f"invoices[{n}] needs invoiceNumber, dueDate (YYYY-MM-DD) and a positive amount"
+    return invoices, None
 
 
 def _public(job: dict) -> dict:

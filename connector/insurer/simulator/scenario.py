@@ -130,6 +130,10 @@ class Scenario(BaseModel):
     token_ttl_seconds: Annotated[int, Field(gt=0)] = 3600
     clock: Clock = Clock()
     notice_days: Annotated[int, Field(ge=0)] = 30
+    # overdue declarations: the policy's deadline (days after the oldest due date), and whether a late one
+    # cancels the buyer's cover (the practice: the insurer may; by default the simulator does)
+    overdue_notification_days: Annotated[int, Field(ge=0)] = 60
+    cancel_cover_on_late_declaration: bool = True
     referral_hours: Annotated[float, Field(ge=0)] = 48
     step: Positive = Decimal(1000)
     currency: Currency = "EUR"

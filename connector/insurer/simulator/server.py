@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 _JOB = re.compile(r"^/riskinfo/v3/jobs/([^/]+)$")
 _COVER = re.compile(r"^/riskinfo/v3/covers/([^/]+)$")
 _GRADE = re.compile(r"^/riskinfo/v3/companies/([^/]+)/grade$")
+_OVERDUE = re.compile(r"^/payment-overdues/v1/overdues/([^/]+)(?:/(invoices|close))?$")
 
 
 class SimulatorServer(ThreadingHTTPServer):
@@ -132,6 +133,14 @@ class _Handler(BaseHTTPRequestHandler):
             return (*engine.idempotent(key, method, path, body, lambda: engine.request_cover(body)), {})
         if method == "POST" and path == "/riskinfo/v3/covers/search":
             return engine.search_covers(body)
+        if method == "POST" and path == "/payment-overdues/v1/overdues":
+            return (*engine.idempotent(key, method, path, body, lambda: engine.declare_overdue(body)), {})
+        match = _OVERDUE.match(path)
+        if match and method == "GET" and not match[2]:
+            return (*engine.overdue(match[1]), {})
+        if match and method == "POST" and match[2]:
+            return (*engine.idempotent(key, method, path, body,
+                                       lambda: engine.change_overdue(match[1], match[2], body)), {})
         match = _JOB.match(path)
         if match and method == "GET":
             return (*engine.job(match[1]), {})
