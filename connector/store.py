@@ -10,7 +10,8 @@ Tables (schema version in PRAGMA user_version):
     audit       holds placed, updated and released: who, what, why, when
     holds       the holds Credit Guard has placed and that are in force
     insurer_*   the insurer's side (connector/insurer/ledger.py): buyer ids and grades per customer, cover
-                requests (the insurer's outbox, keyed by decision), the insurer's decisions as received
+                requests (the insurer's outbox, keyed by decision), the insurer's decisions as received, overdue
+                declarations and their invoices (connector/insurer/overdues.py)
 Every change happens inside `transaction()`: a crash leaves the file as it was before that transaction.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .operations import Operation
 
 __all__ = ["Store", "OutboxEntry", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE TABLE bookmarks (stream TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
@@ -73,6 +74,21 @@ CREATE TABLE IF NOT EXISTS insurer_decisions (decision_id TEXT PRIMARY KEY, cust
                                               valid_until TEXT, reason TEXT, needs_review INTEGER NOT NULL,
                                               raw TEXT NOT NULL, recorded_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS insurer_decisions_customer ON insurer_decisions (customer_id, decided_at);
+"""
+_OVERDUE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS insurer_overdues (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,
+                                             customer_id TEXT NOT NULL, customer_name TEXT, kind TEXT NOT NULL,
+                                             status TEXT NOT NULL, deadline TEXT NOT NULL, currency TEXT,
+                                             buyer_id TEXT, insurer_id TEXT, late INTEGER NOT NULL DEFAULT 0,
+                                             message TEXT, raw TEXT, approved_by TEXT,
+                                             attempts INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
+                                             filed_at TEXT, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS insurer_overdues_customer ON insurer_overdues (customer_id, status);
+CREATE TABLE IF NOT EXISTS insurer_overdue_invoices (declaration_id INTEGER NOT NULL REFERENCES insurer_overdues,
+                                                     invoice_id TEXT NOT NULL, number TEXT, due_date TEXT NOT NULL,
+                                                     amount TEXT NOT NULL, currency TEXT, added_at TEXT NOT NULL,
+                                                     sent INTEGER NOT NULL DEFAULT 0,
+                                                     PRIMARY KEY (declaration_id, invoice_id));
 """
 
 
@@ -146,6 +162,9 @@ class Store:
                     self.db.execute(statement)
             if version < 4:
                 self.db.execute(_ALLOWANCE_SCHEMA)
+            if version < 5:
+                for statement in filter(str.strip, _OVERDUE_SCHEMA.split(";")):
+                    self.db.execute(statement)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _episodes_without_policy(self):

@@ -47,6 +47,10 @@ class PolicyTerms(BaseModel):
     overdue_notification_days: Days
     discretionary_limit: Money = Decimal(0)
     insured_percent: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(90)
+    # overdue declarations (connector/insurer/overdues.py): an undisputed invoice this many days past due is
+    # declared (default: overdue_notification_days - deadline_warning_days); deadlines this close are notified
+    declare_after_days: Optional[Days] = None
+    deadline_warning_days: Days = 7
 
 
 class InsurerCover(BaseModel):
@@ -70,6 +74,7 @@ class Customer(BaseModel):
     on_hold: bool = False
     insurer_cover: Optional[InsurerCover] = None
     buyer_grade: Optional[Annotated[int, Field(ge=1, le=10)]] = None   # the insurer's grade of the buyer
+    declared_overdue: bool = False  # an overdue declaration of the buyer is open at the insurer
 
 
 # Invoices and orders come by the million: slotted pydantic dataclasses keep them small.

@@ -55,6 +55,9 @@ FACTS = {spec.name: spec for spec in (
     FactSpec("discretionary_limit", "money", "policy term: exposure the insured may carry without a cover", True),
     FactSpec("overdue_declare_by", "date", "date by which the oldest overdue must be declared to the insurer",
              True),
+    FactSpec("declared_overdue", "bool", "an overdue declaration of this buyer is open at the insurer"),
+    FactSpec("days_to_declaration_deadline", "days", "days left to declare the oldest overdue (negative: "
+             "late); absent when nothing is to declare (none overdue, or declared already)", True),
 )}
 NUMBER_FACTS = tuple(name for name, spec in FACTS.items() if spec.type == "number")
 # what each text fact may be compared with
@@ -184,6 +187,7 @@ def customer_facts(header, customer, as_of, rates, open_receivables, overdue_amo
                    payment_term_days, notification_days, discretionary) -> dict:
     pt = header.policy_terms
     exposure = open_receivables + orders_to_invoice
+    declare_by = oldest + dt.timedelta(days=notification_days) if oldest and notification_days is not None else None
     cover_status, insured = _cover(customer.insurer_cover, as_of, rates)
     return {
         "open_receivables": open_receivables,
@@ -207,8 +211,10 @@ def customer_facts(header, customer, as_of, rates, open_receivables, overdue_amo
         "max_extension_days": pt.max_extension_days if pt else None,
         "overdue_notification_days": notification_days,
         "discretionary_limit": discretionary,
-        "overdue_declare_by": (oldest + dt.timedelta(days=notification_days)
-                               if oldest and notification_days is not None else None),
+        "overdue_declare_by": declare_by,
+        "declared_overdue": customer.declared_overdue,
+        "days_to_declaration_deadline": (declare_by - as_of).days if declare_by and not customer.declared_overdue
+        else None,
     }
 
 

@@ -134,8 +134,7 @@ def test_durable_rules_and_python_fire_the_same_rules(conds, facts_list):
 def test_a_rule_with_or_fires_once_even_when_both_branches_hold():
     policy = policy_of(expr.parse("exposure > 1 or credit_limit > 1"))
     view = numeric_view({**{n: None for n in FACTS}, **{n: 5.0 for n in NUMBER_FACTS},
-                         "cover_status": "none", "on_hold": False, "cover_request_pending": False,
-                         "cover_reduced": False})
+                         **{n: False for n in BOOL_FACTS}, "cover_status": "none"})
     assert DurableEngine(policy).fired(view) == [0]
 
 
@@ -155,8 +154,7 @@ def test_the_durable_engine_refuses_a_fact_that_is_not_a_float():
     from rules.durable_engine import EngineError
     engine = DurableEngine(policy_of(expr.parse("exposure > 1")))
     view = numeric_view({**{n: None for n in FACTS}, **{n: 5.0 for n in NUMBER_FACTS},
-                         "cover_status": "none", "on_hold": False, "cover_request_pending": False,
-                         "cover_reduced": False})
+                         **{n: False for n in BOOL_FACTS}, "cover_status": "none"})
     view["exposure"] = "5000"   # a string would be compared as text by durable-rules
     with pytest.raises(EngineError):
         engine.fired(view)
@@ -167,9 +165,8 @@ def test_tiny_and_huge_amounts_reach_durable_rules_without_exponents():
     # durable-rules' JSON parser has no exponents: 1e-05 used to be refused with error 204
     policy = policy_of(expr.parse("exposure > credit_limit"))
     engine = DurableEngine(policy)
-    base = {**{n: None for n in FACTS}, **{n: 0.0 for n in NUMBER_FACTS},
-            "cover_status": "none", "on_hold": False, "cover_request_pending": False,
-                         "cover_reduced": False}
+    base = {**{n: None for n in FACTS}, **{n: 0.0 for n in NUMBER_FACTS}, **{n: False for n in BOOL_FACTS},
+            "cover_status": "none"}
     assert engine.fired(numeric_view({**base, "exposure": 2e-05, "credit_limit": 1e-05})) == [0]
     assert engine.fired(numeric_view({**base, "exposure": 1e17, "credit_limit": 2e17})) == []
 

@@ -31,8 +31,8 @@ def test_the_built_in_policy_loads_and_has_every_rule_of_the_design_table():
     assert policy.name == "seed-default" and policy.source == str(DEFAULT_POLICY)
     assert [r.id for r in policy.rules] == [
         "credit_limit.exceeded", "credit_limit.near", "overdue.flag", "overdue.extension_exceeded",
-        "insurer.overdue_to_declare", "insurer.cover_exceeded", "insurer.cover_refused", "insurer.cover_reduced",
-        "insurer.terms_beyond_policy", "insurer.buyer_grade_poor", "country.high_risk", "country.elevated_risk",
+        "insurer.overdue_to_declare", "insurer.declared_buyer", "insurer.cover_exceeded", "insurer.cover_refused",
+        "insurer.cover_reduced", "insurer.terms_beyond_policy", "insurer.buyer_grade_poor", "country.high_risk", "country.elevated_risk",
         "hold.release"]
 
 
@@ -114,7 +114,7 @@ def test_policy_check_command_reports_problems_with_exit_code_2(tmp_path):
     assert proc.returncode == 2 and "unknown action 'flg' (did you mean 'flag'?)" in proc.stderr
     assert "Traceback" not in proc.stderr
     ok = run_cli("policy", "check", DEFAULT_POLICY, check=0)
-    assert "is valid (13 rules)" in ok.stdout
+    assert "is valid (14 rules)" in ok.stdout
 
 
 def test_evaluate_refuses_a_bad_policy_before_reading_anything(tmp_path, write_json):

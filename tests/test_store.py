@@ -27,7 +27,8 @@ def test_a_new_store_is_created_with_its_schema(tmp_path):
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert tables == {"bookmarks", "records", "cycles", "decisions", "episodes", "outbox", "audit", "holds",
-                      "insurer_buyers", "insurer_requests", "insurer_decisions", "allowances"}
+                      "insurer_buyers", "insurer_requests", "insurer_decisions", "allowances", "insurer_overdues",
+                      "insurer_overdue_invoices"}
 
 
 def test_data_survives_reopening(tmp_path):
@@ -197,4 +198,4 @@ def test_a_version_2_store_gains_the_insurer_tables_and_keeps_its_records(tmp_pa
     with Store(path) as store:
         assert store.bookmarks() == {"customers": "2026-11-01"}
         assert store.db.execute("SELECT count(*) FROM insurer_requests").fetchone() == (0,)
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
