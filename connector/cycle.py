@@ -11,6 +11,7 @@ after the N-th ERP write of a cycle, before the store records it.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fcntl
 import logging
@@ -115,8 +116,16 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
                 report.mode = "re-check"
                 records = _restricted(records, focus)
             step = None if config.insurer is None else insurer_flow.InsurerStep(
-                config.insurer, store, as_of=report.as_of, client=client, dry_run=dry_run, talk=focus is None)
+                config.insurer, store, as_of=report.as_of, client=client, dry_run=dry_run, talk=focus is None,
+                terms=config.policy_terms)
             snapshot = _decide(config, policy, engine, step.before_evaluation(records) if step else records, report)
+            if step and step.after_evaluation(report.results, snapshot):
+                # a decision or declaration of this insurer step acts in this cycle, not the next one; the
+                # cover requests this cycle made keep their note
+                asked = {r.customer_id: [d for d in r.decisions if d.action == "request_limit"]
+                         for r in report.results}
+                snapshot = _decide(config, policy, engine, step.overlay(records), report)
+                report.results = [_with_requests(r, asked.get(r.customer_id)) for r in report.results]
             flagged = session.writer.flagged()
             states = session.writer.hold_states(needs_state(report.results, flagged if focus is None
                                                             else flagged & focus))
@@ -124,8 +133,8 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
             plan = plan_writes(report.results, states, store.episodes(), today=report.as_of.isoformat(),
                                cycle=cycle_tag)
             if step:
-                step.after_evaluation(report.results)
-                plan.writes = insurer_flow.note_only(plan.writes) + step.cover_writes(cycle_tag)
+                plan.writes = insurer_flow.note_only(plan.writes) + step.cover_writes(cycle_tag) + \
+                    step.deadline_writes(cycle_tag)
                 report.insurer = step.report
             plan_allowances(plan, report.results, store.allowances(), touched_customers(store, changes),
                             currency=snapshot.company.currency, as_of=read_at, cycle=cycle_tag)
@@ -184,6 +193,12 @@ def _decide(config, policy, engine, records, report):
     report.statuses = Counter(r.status for r in report.results)
     report.decisions = Counter(d.action for r in report.results for d in r.decisions)
     return snapshot
+
+
+def _with_requests(result, requests):
+    """`result` with the request_limit decisions of the evaluation before the insurer step, if it lost them."""
+    missing = [d for d in requests or () if d.key not in {k.key for k in result.decisions}]
+    return dataclasses.replace(result, decisions=(*result.decisions, *missing)) if missing else result
 
 
 def _record_plan(store, report, plan, focus=None) -> None:

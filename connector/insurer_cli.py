@@ -1,4 +1,5 @@
-"""`creditguard insurer requests | covers | approve ID`: the credit manager's view of the insurer side."""
+"""`creditguard insurer requests | covers | declarations | deadlines | approve ID`: the credit manager's view of
+the insurer side."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +13,7 @@ from rules.facts import compute_facts
 from . import terminal
 from .config import load_config
 from .insurer.ledger import PENDING, Ledger
+from .insurer.overdues import OPEN, STATUS_WORDS as DECLARATION_WORDS, OverdueDesk, declare_after_days, overdues
 from .store import open_store
 from .sync import build_snapshot
 
@@ -32,9 +34,19 @@ def add_commands(sub, config_arg) -> None:
     c = isub.add_parser("covers", help="the insurer's cover per buyer against the exposure")
     config_arg(c)
     c.set_defaults(func=cmd_covers)
-    c = isub.add_parser("approve", help="let a request that waits for approval go out with the next cycle")
+    c = isub.add_parser("declarations", help="overdue declarations to the insurer, open first, with their invoices")
     config_arg(c)
-    c.add_argument("request_id", type=int, metavar="ID", help="the request's ID (see `insurer requests`)")
+    c.set_defaults(func=cmd_declarations)
+    c = isub.add_parser("deadlines", help="every open deadline of the insurance policy, soonest first")
+    config_arg(c)
+    c.add_argument("--as-of", type=dt.date.fromisoformat, metavar="DATE", help="count the days from this date "
+                   "(default: today)")
+    c.set_defaults(func=cmd_deadlines)
+    c = isub.add_parser("approve", help="let a cover request (ID) or an overdue declaration (D<n>) that waits "
+                        "for approval go out with the next cycle")
+    config_arg(c)
+    c.add_argument("request_id", metavar="ID", help="the request's ID (see `insurer requests`) or the "
+                   "declaration's D<n> (see `insurer declarations`)")
     c.set_defaults(func=cmd_approve)
 
 
@@ -110,8 +122,91 @@ def cmd_covers(args) -> int:
     return 0
 
 
+def cmd_declarations(args) -> int:
+    config = load_config(args.config)
+    with open_store(config) as store:
+        desk = OverdueDesk(store)
+        rows = [(d, desk.invoices(d["id"])) for d in desk.declarations()]
+    rows.sort(key=lambda r: (r[0]["status"] not in OPEN, r[0]["id"]))
+    out = sys.stdout
+    if not rows:
+        out.write("No overdue declaration yet.\n")
+    for d, invoices in rows:
+        total = sum(Decimal(i["amount"]) for i in invoices)
+        out.write(f"D{d['id']} {terminal.clean(d['customer_id'])} {terminal.clean(d['customer_name'] or '')}: "
+                  f"{d['kind']} of {terminal.count(len(invoices), 'invoice')} ({total:,.2f} {d['currency'] or ''}), "
+                  f"{DECLARATION_WORDS.get(d['status'], d['status'])}, deadline {d['deadline']}"
+                  + (f", filed {d['filed_at'][:10]}" if d["filed_at"] else "") + (" LATE" if d["late"] else "")
+                  + (f", insurer id {terminal.clean(d['insurer_id'])}" if d["insurer_id"] else "") + "\n")
+        for i in invoices:
+            out.write(f"    {terminal.clean(i['number'] or i['invoice_id'])} due {i['due_date']}: "
+                      f"{Decimal(i['amount']):,.2f} {i['currency'] or ''}" + ("" if i["sent"] else " (not sent yet)")
+                      + "\n")
+        if d["status"] == "awaiting_approval":
+            out.write(f"    approve with: creditguard insurer approve --config {args.config} D{d['id']}\n")
+        if d["message"] and d["status"] in ("failed", "review"):
+            out.write(f"    {terminal.clean(d['message'])}\n")
+    return 0
+
+
+def cmd_deadlines(args) -> int:
+    """Every open deadline: declarations to file (and invoices that will need one), soonest first."""
+    config = load_config(args.config)
+    today = args.as_of or dt.date.today()
+    terms = config.policy_terms
+    if terms is None:
+        raise BadInput("the config has no [insurance] section: there are no policy deadlines to follow",
+                       where=str(config.source), hint="add the policy terms under [insurance] (README)")
+    with open_store(config) as store:
+        desk = OverdueDesk(store)
+        unfiled = [(d, desk.invoices(d["id"])) for d in desk.declarations(statuses=("awaiting_approval", "queued"))]
+        covered = {d["customer_id"] for d in desk.declarations(statuses=OPEN)}
+        records = {name: store.records(name) for name in ("company", "currencies", "customers", "invoices",
+                                                          "orders")}
+    deadlines = []
+    for d, invoices in unfiled:
+        deadline = dt.date.fromisoformat(d["deadline"])
+        what = f"declaration D{d['id']} ({d['kind']}, {terminal.count(len(invoices), 'invoice')}) " + \
+            ("awaiting approval: creditguard insurer approve " + f"D{d['id']}" if d["status"] == "awaiting_approval"
+             else "queued: it goes out with the next cycle")
+        deadlines.append((deadline, "declare by", d["customer_id"], d["customer_name"] or "", what))
+    if records["company"]:
+        snapshot = build_snapshot(records, as_of=today, policy_terms=terms, country_risk=config.country_risk,
+                                  source=str(config.store_path))
+        names = {c.id: c.name for c in snapshot.customers}
+        threshold = declare_after_days(terms)
+        coming = overdues(snapshot, terms.model_copy(update={"declare_after_days": 1}), today)
+        for customer_id, rows in coming.items():
+            if customer_id in covered or customer_id not in names:
+                continue
+            oldest = rows[0]
+            deadline = oldest.due_date + dt.timedelta(days=terms.overdue_notification_days)
+            files_on = oldest.due_date + dt.timedelta(days=threshold)
+            what = (f"invoice {oldest.number or oldest.invoice_id} due {oldest.due_date.isoformat()}, "
+                    f"{oldest.amount:,.2f} {oldest.currency} unpaid"
+                    + (f"; Credit Guard declares it from {files_on.isoformat()}" if files_on > today else
+                       "; to declare with the next cycle"))
+            deadlines.append((deadline, "declare by", customer_id, names[customer_id], what))
+    out = sys.stdout
+    if not deadlines:
+        out.write("No open deadline.\n")
+    for deadline, kind, customer_id, name, what in sorted(deadlines, key=lambda d: (d[0], d[2])):
+        left = (deadline - today).days
+        when = f"{left} days left" if left >= 0 else f"{-left} days LATE"
+        out.write(f"{kind} {deadline.isoformat()} ({when}): {terminal.clean(customer_id)} {terminal.clean(name)}: "
+                  f"{terminal.clean(what)}\n")
+    return 0
+
+
 def cmd_approve(args) -> int:
     config = load_config(args.config)
+    if str(args.request_id).upper().startswith("D"):
+        return _approve_declaration(args, config)
+    if not str(args.request_id).lstrip("#").isdigit():
+        raise BadInput(f"{args.request_id!r} is neither a request ID (a number) nor a declaration (D<n>)",
+                       where="creditguard insurer approve", hint="see `creditguard insurer requests` and "
+                       "`creditguard insurer declarations`")
+    args.request_id = int(str(args.request_id).lstrip("#"))
     with open_store(config) as store:
         ledger = Ledger(store)
         request = ledger.request(args.request_id)
@@ -131,6 +226,30 @@ def cmd_approve(args) -> int:
     return 0
 
 
+def _approve_declaration(args, config) -> int:
+    text = str(args.request_id)[1:]
+    if not text.isdigit():
+        raise BadInput(f"{args.request_id!r} is not a declaration (D and its number, e.g. D3)",
+                       where="creditguard insurer approve", hint="see `creditguard insurer declarations`")
+    with open_store(config) as store:
+        desk = OverdueDesk(store)
+        declaration = desk.declaration(int(text))
+        if declaration is None:
+            raise BadInput(f"no overdue declaration D{text}", where=str(config.store_path),
+                           hint=f"see `creditguard insurer declarations --config {args.config}`")
+        if declaration["status"] != "awaiting_approval":
+            raise BadInput(f"declaration D{text} is {DECLARATION_WORDS.get(declaration['status'])}, not awaiting "
+                           "approval", where=str(config.store_path))
+        who = getpass.getuser()
+        with store.transaction():
+            desk.update(declaration["id"], status="queued", approved_by=who)
+            store.audit(declaration["customer_id"], f"overdue declaration D{text} approved", actor=who,
+                        name=declaration["customer_name"])
+    print(f"D{text} {declaration['customer_name']}: {declaration['kind']} declaration approved; it goes to the "
+          f"insurer with the next cycle (deadline {declaration['deadline']})")
+    return 0
+
+
 def write_cycle_insurer(report, out) -> None:
     """The insurer lines of a cycle's report."""
     out.write(f"  insurer:   {len(report.sent):,} requests sent, {len(report.decisions):,} decisions received, "
@@ -147,6 +266,9 @@ def write_cycle_insurer(report, out) -> None:
                   + (f" from {effective.isoformat()}" if effective else "") + "\n")
     for customer_id, old, new in report.grades:
         out.write(f"    grade of {terminal.clean(customer_id)}: {old or '-'} -> {new or '-'}\n")
+    for declaration_id, customer_id, name, what in report.declarations:
+        out.write(f"    declaration D{declaration_id} for {terminal.clean(f'{customer_id} {name}')}: "
+                  f"{terminal.clean(what)}\n")
     for message in report.review:
         out.write(f"    for a person: {terminal.clean(message)}\n")
     if report.problem:

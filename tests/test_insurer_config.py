@@ -22,6 +22,15 @@ def test_an_insurer_section_with_its_defaults(tmp_path):
     assert "k-Secret-1" not in repr(insurer)
 
 
+def test_declarations_follow_approval_unless_set_and_extensions_are_customer_ids(tmp_path):
+    insurer = load_config(write(tmp_path, INSURER + '    approval = "manual"\n    extensions = ["42", 57]\n'),
+                          environ={"CREDITGUARD_INSURER_API_KEY": "k"}).insurer
+    assert insurer.declarations_manual and insurer.extensions == {"42", "57"}
+    insurer = load_config(write(tmp_path, INSURER + '    approval = "manual"\n    declarations = "auto"\n'),
+                          environ={"CREDITGUARD_INSURER_API_KEY": "k"}).insurer
+    assert insurer.manual and not insurer.declarations_manual and insurer.extensions == frozenset()
+
+
 def test_no_insurer_section_means_no_insurer(tmp_path):
     assert load_config(write(tmp_path, GOOD), environ={}).insurer is None
 
@@ -36,6 +45,8 @@ def test_the_api_key_and_approval_come_from_the_environment(tmp_path):
     ('aproval = "manual"', "[insurer] aproval", "did you mean 'approval'?"),
     ('approval = "sometimes"', "[insurer] approval", "approval must be one of auto, manual"),
     ('kind = "coface"', "[insurer] kind", "unknown insurer kind 'coface'"),
+    ('declarations = "later"', "[insurer] declarations", "declarations must be one of auto, manual"),
+    ('extensions = [true]', "[insurer] extensions", "must be a list of customer ids"),
 ])
 def test_a_bad_insurer_key_names_the_file_and_the_key(tmp_path, line, where, says):
     text = INSURER.replace('    kind = "allianz"\n', '') if line.startswith("kind") else INSURER

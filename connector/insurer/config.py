@@ -7,6 +7,9 @@
     policy_id = "P-1"                   # the insurance policy the requests are filed under
     approval = "auto"                   # auto: requests go out with the cycle; manual: each waits for
                                         # `creditguard insurer approve ID`
+    declarations = "auto"               # overdue declarations: auto (filed with the cycle) or manual (each
+                                        # waits for `creditguard insurer approve D<n>`); default: as approval
+    extensions = ["42"]                 # customers whose first declaration is an extension request (EXP)
     business_unit_code = "ACI"          # optional (Allianz Trade: ACI, EHSE ...)
     timeout = 30                        # optional: seconds per call
 
@@ -24,7 +27,7 @@ __all__ = ["InsurerConfig", "load_insurer", "KINDS", "APPROVALS"]
 KINDS = ("allianz",)
 APPROVALS = ("auto", "manual")
 _KEYS = {"kind": True, "url": True, "api_key": False, "policy_id": True, "approval": False,
-         "business_unit_code": False, "timeout": False}
+         "declarations": False, "extensions": False, "business_unit_code": False, "timeout": False}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class InsurerConfig:
     policy_id: str
     api_key: str | None = field(default=None, repr=False)     # None: CREDITGUARD_INSURER_API_KEY when connecting
     approval: str = "auto"
+    declarations: str | None = None                           # None: as `approval`
+    extensions: frozenset = frozenset()
     business_unit_code: str = "ACI"
     timeout: float = 30.0
     source: str = ""
@@ -41,6 +46,10 @@ class InsurerConfig:
     @property
     def manual(self) -> bool:
         return self.approval == "manual"
+
+    @property
+    def declarations_manual(self) -> bool:
+        return (self.declarations or self.approval) == "manual"
 
 
 def load_insurer(table, source, environ) -> InsurerConfig | None:
@@ -63,7 +72,8 @@ def load_insurer(table, source, environ) -> InsurerConfig | None:
                 raise ConfigError(f"missing key {key!r}", where=f"{source}: [insurer]",
                                   hint=f"add {key} = ... under [insurer], or set {variable}")
             continue
-        values[key] = _number(value, where) if key == "timeout" else _text(value, where)
+        values[key] = _number(value, where) if key == "timeout" else _ids(value, where) if key == "extensions" \
+            else _text(value, where)
     config = InsurerConfig(**values, source=source)
     _check(config, source)
     return config
@@ -73,6 +83,10 @@ def _check(config, source):
     if config.kind not in KINDS:
         raise ConfigError(f"unknown insurer kind {config.kind!r}", where=f"{source}: [insurer] kind",
                           hint=f"supported: {', '.join(KINDS)} (the simulator speaks the allianz API)")
+    if config.declarations not in (None, *APPROVALS):
+        raise ConfigError(f"declarations must be one of {', '.join(APPROVALS)} (got {config.declarations!r})",
+                          where=f"{source}: [insurer] declarations",
+                          hint="auto: declarations are filed with the cycle; manual: `creditguard insurer approve D<n>`")
     if config.approval not in APPROVALS:
         raise ConfigError(f"approval must be one of {', '.join(APPROVALS)} (got {config.approval!r})",
                           where=f"{source}: [insurer] approval",
@@ -90,6 +104,16 @@ def _text(value, where) -> str:
         return value.strip()
     raise ConfigError(f"must be a non-empty string (got {'a secret' if 'api_key' in where.lower() else value!r})",
                       where=where)
+
+
+def _ids(value, where) -> frozenset:
+    """A list of customer ids (the environment gives them comma-separated)."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()
+                                              for v in value):
+        raise ConfigError(f"must be a list of customer ids such as [\"42\", \"57\"] (got {value!r})", where=where)
+    return frozenset(str(v).strip() for v in value)
 
 
 def _number(value, where) -> float:

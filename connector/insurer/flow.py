@@ -8,8 +8,11 @@ Inside `connector/cycle.py`, when the config has `[insurer]`:
     evaluation          the policy sees the insurer's cover, `cover_request_pending` and `buyer_grade`
     after evaluation    each `request_limit` decision becomes one request (keyed by the decision: never sent
                         twice), sent at once (approval = "auto") or left for `creditguard insurer approve ID`
+                        overdue declarations opened, joined, cancelled (connector/insurer/overdues.py) and
+                        filed, added to or closed at the insurer
     writes              SET_COVER where the ERP's cover fields differ from the insurer's cover (and REQUEST_COVER
-                        only adds its note: the pending flag is the request's, below)
+                        only adds its note: the pending flag is the request's, below); NOTIFY once per
+                        declaration deadline within the policy's warning days that is not met yet
 
 One source of truth each: the cover of a customer the insurer step speaks for (one with a buyer id, a request
 or a decision in the store) is the insurer's decision in force on the cycle's date; `cover_request_pending` is
@@ -21,7 +24,8 @@ in the report, and queued requests go out with a later cycle under the same idem
 request was sent and before its answer was recorded replays it the same way; the insurer answers from its record.
 
 Fault injection (tests, drills): CREDITGUARD_FAULT_CRASH_AFTER_INSURER_SEND=N kills the process (os._exit) right
-after the N-th cover request of a cycle was answered, before the answer is recorded.
+after the N-th filing of a cycle (cover request or overdue declaration) was answered, before the answer is
+recorded.
 """
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ from ..operations import Operation, Write
 from .allianz import AllianzTradeClient
 from .errors import InsurerRefused, RequestAlreadyOpen
 from .ledger import Ledger
+from .overdues import OverdueDesk, invoice_payload, raw_text
 from .transport import RetryPolicy
 
 __all__ = ["InsurerStep", "InsurerReport", "make_client", "FAULT_ENV", "CRASH_EXIT"]
@@ -62,20 +67,24 @@ class InsurerReport:
     decisions: list = field(default_factory=list)     # (customer id, name, status, amount, currency, effective)
     grades: list = field(default_factory=list)        # (customer id, old grade, new grade)
     review: list = field(default_factory=list)        # messages for a person
+    declarations: list = field(default_factory=list)  # (D id, customer id, name, what happened) this cycle
     problem: str | None = None                        # the insurer could not be reached or refused us
 
     def summary(self) -> dict:
         return {"sent": len(self.sent), "queued": len(self.queued), "decisions": len(self.decisions),
-                "grades": len(self.grades), "review": len(self.review), "problem": self.problem}
+                "grades": len(self.grades), "review": len(self.review), "declarations": len(self.declarations),
+                "problem": self.problem}
 
 
 class InsurerStep:
     """The insurer's part of one cycle over `store`, as of `as_of`; `client` defaults to the configured one."""
 
-    def __init__(self, config, store, *, as_of: dt.date, client=None, dry_run=False, talk=True):
+    def __init__(self, config, store, *, as_of: dt.date, client=None, dry_run=False, talk=True, terms=None):
         self.config = config
         self.store = store
         self.ledger = Ledger(store)
+        self.desk = OverdueDesk(store)
+        self.terms = terms                # the policy terms ([insurance]); None: no overdue declarations
         self.as_of = as_of
         self.client = client if client is not None else make_client(config)
         self.dry_run = dry_run
@@ -99,12 +108,22 @@ class InsurerStep:
         if not self.dry_run and self.talk:
             self._talk(self._receive)
             self._talk(self._send_queued)
+        return self.overlay(records)
+
+    def overlay(self, records) -> dict:
+        """`records` with the insurer's covers, grades and open declarations laid over the customers."""
         managed, buyers, pending = (self.ledger.managed_customers(), self.ledger.buyers(),
                                     self.ledger.pending_customers())
-        return dict(records, customers=[
-            dict(c, insurer_cover=self.desired_cover(c["id"], pending),
-                 buyer_grade=(buyers.get(c["id"]) or {}).get("grade")) if c["id"] in managed else c
-            for c in records.get("customers", [])])
+        declared = self.desk.declared_customers()
+        customers = []
+        for c in records.get("customers", []):
+            if c["id"] in managed:
+                c = dict(c, insurer_cover=self.desired_cover(c["id"], pending),
+                         buyer_grade=(buyers.get(c["id"]) or {}).get("grade"))
+            if c["id"] in declared:
+                c = dict(c, declared_overdue=True)
+            customers.append(c)
+        return dict(records, customers=customers)
 
     def _talk(self, work) -> None:
         """Run one exchange with the insurer unless it already failed this cycle; a failure is reported."""
@@ -170,11 +189,14 @@ class InsurerStep:
 
     # -- requests ---------------------------------------------------------------------------------
 
-    def after_evaluation(self, results) -> None:
-        """A request per `request_limit` decision, sent at once unless a person approves requests."""
+    def after_evaluation(self, results, snapshot=None) -> bool:
+        """A request per `request_limit` decision, sent at once unless a person approves requests; then the
+        overdue declarations of `snapshot`. True when the covers or declarations the policy sees changed (the
+        cycle evaluates again, so that they act in this cycle)."""
         status = "awaiting_approval" if self.config.manual else "queued"
         if self.dry_run:
-            return
+            return False
+        before = self._seen()
         with self.store.transaction():
             for result in results:
                 for decision in result.decisions:
@@ -190,14 +212,153 @@ class InsurerStep:
                         self.report.queued.append((row["id"], result.customer_id, result.name, decision.amount,
                                                    status))
         self._talk(self._send_queued)
+        if snapshot is not None and self.terms is not None:
+            self._declare(snapshot)
+        return self._seen() != before
 
+    def _seen(self) -> tuple:
+        """What of the insurer side changes the policy's view: the decisions on record and the open declarations
+        (a request that only went out changes no cover yet)."""
+        decisions = self.store.db.execute("SELECT COUNT(*) FROM insurer_decisions").fetchone()[0]
+        return decisions, frozenset(self.desk.declared_customers())
+
+    # -- overdue declarations ---------------------------------------------------------------------
+
+    def _declare(self, snapshot) -> None:
+        with self.store.transaction():
+            changed = self.desk.plan(snapshot, self.terms, self.as_of, manual=self.config.declarations_manual,
+                                     extensions=self.config.extensions, audit=self._audit)
+        for row in changed["opened"]:
+            self.report.declarations.append((row["id"], row["customer_id"], row["customer_name"],
+                                             f"{row['kind']} opened, "
+                                             f"{'awaiting approval' if row['status'] == 'awaiting_approval' else 'queued'}"
+                                             f", to file by {row['deadline']}"))
+        for row, joined in changed["joined"]:
+            self.report.declarations.append((row["id"], row["customer_id"], row["customer_name"],
+                                             f"{len(joined)} further invoice(s) joined"))
+        for row in changed["cancelled"]:
+            self.report.declarations.append((row["id"], row["customer_id"], row["customer_name"],
+                                             "cancelled: paid before filing"))
+        unpaid = {inv.id for inv in snapshot.invoices
+                  if inv.state == "posted" and inv.kind == "invoice" and inv.amount_residual > 0}
+        if self.talk:
+            self._talk(lambda: self._send_declarations(unpaid))
+
+    def _audit(self, customer_id, event, name) -> None:
+        self.store.audit(customer_id, event, name=name, actor="credit guard")
+
+    def _send_declarations(self, unpaid) -> None:
+        for declaration in self.desk.declarations(statuses=("queued",)):
+            self._file(declaration)
+        for declaration in self.desk.declarations(statuses=("filed",)):
+            rows = self.desk.invoices(declaration["id"])
+            if not any(r["invoice_id"] in unpaid for r in rows):
+                answer = self.client.close_overdue(declaration["insurer_id"], f"{declaration['key']}/close")
+                with self.store.transaction():
+                    self.desk.update(declaration["id"], status="closed" if answer.state == "closed" else "review",
+                                     raw=raw_text(answer.raw), message="paid; closed at the insurer")
+                    self._audit(declaration["customer_id"], f"overdue declaration D{declaration['id']} closed "
+                                "(paid)", declaration["customer_name"])
+                self.report.declarations.append((declaration["id"], declaration["customer_id"],
+                                                 declaration["customer_name"], "closed at the insurer (paid)"))
+                continue
+            unsent = [r for r in rows if not r["sent"]]
+            if unsent:
+                key = f"{declaration['key']}/add/" + ",".join(r["invoice_id"] for r in unsent)
+                answer = self.client.add_to_overdue(declaration["insurer_id"], invoice_payload(unsent), key)
+                with self.store.transaction():
+                    for r in unsent:
+                        self.store.db.execute("UPDATE insurer_overdue_invoices SET sent=1 WHERE declaration_id=? "
+                                              "AND invoice_id=?", (declaration["id"], r["invoice_id"]))
+                    self.desk.update(declaration["id"], raw=raw_text(answer.raw),
+                                     **({"status": "review"} if answer.needs_review else {}))
+                self.report.declarations.append((declaration["id"], declaration["customer_id"],
+                                                 declaration["customer_name"],
+                                                 f"{len(unsent)} further invoice(s) added at the insurer"))
+
+    def _file(self, declaration) -> None:
+        customer = self.customers.get(declaration["customer_id"]) or {}
+
+        def failed(message):
+            self.desk.update(declaration["id"], status="failed", message=message)
+        buyer_id = self._buyer_of(declaration["customer_id"], declaration["customer_name"], customer, failed)
+        if buyer_id is None:
+            return
+        rows = self.desk.invoices(declaration["id"])
+        with self.store.transaction():          # the attempt is on record before anything leaves
+            self.desk.update(declaration["id"], attempts=declaration["attempts"] + 1, buyer_id=buyer_id)
+        try:
+            answer = self.client.declare_overdue(buyer_id, declaration["kind"], invoice_payload(rows),
+                                                 declaration["key"])
+        except RequestAlreadyOpen as exc:
+            with self.store.transaction():
+                self.desk.update(declaration["id"], message=f"waiting: {exc}")
+            self.report.review.append(f"customer {declaration['customer_id']}: the insurer already has an open "
+                                      f"overdue on this buyer; declaration D{declaration['id']} stays queued")
+            return
+        except InsurerRefused as exc:
+            with self.store.transaction():
+                failed(exc.render())
+            self.report.review.append(f"customer {declaration['customer_id']}: the insurer refused declaration "
+                                      f"D{declaration['id']}: {exc}")
+            return
+        self._count_send()
+        late = answer.late or self.as_of > dt.date.fromisoformat(declaration["deadline"])
+        status = "review" if answer.needs_review else "filed"
+        with self.store.transaction():
+            self.desk.update(declaration["id"], status=status, insurer_id=answer.id, filed_at=_now(),
+                             late=int(late), raw=raw_text(answer.raw),
+                             message=answer.raw_state or "")
+            self.store.db.execute("UPDATE insurer_overdue_invoices SET sent=1 WHERE declaration_id=?",
+                                  (declaration["id"],))
+            self._audit(declaration["customer_id"], f"overdue declaration D{declaration['id']} filed"
+                        + (" LATE" if late else "") + f" ({answer.raw_state or '?'})", declaration["customer_name"])
+        what = f"filed ({answer.raw_state or '?'})" + (f", LATE: the deadline was {declaration['deadline']}"
+                                                        if late else "")
+        self.report.declarations.append((declaration["id"], declaration["customer_id"],
+                                         declaration["customer_name"], what))
+        if late:
+            self.report.review.append(f"customer {declaration['customer_id']}: declaration D{declaration['id']} "
+                                      f"was filed after its deadline {declaration['deadline']}; the insurer may "
+                                      "cancel the cover")
+        if status == "review":
+            self.report.review.append(f"customer {declaration['customer_id']}: the insurer's answer to declaration "
+                                      f"D{declaration['id']} could not be read (state {answer.raw_state!r}); kept raw")
+
+    def deadline_writes(self, cycle) -> list[Write]:
+        """A NOTIFY per declaration not filed yet whose deadline is within the warning days, once per deadline
+        (the key holds the date); it says when the insurer could not be reached that the deadline is at risk."""
+        if self.terms is None or self.dry_run:
+            return []
+        writes, warn = [], self.terms.deadline_warning_days
+        for declaration in self.desk.declarations(statuses=("awaiting_approval", "queued")):
+            deadline = dt.date.fromisoformat(declaration["deadline"])
+            left = (deadline - self.as_of).days
+            if left > warn or declaration["customer_id"] not in self.customers:
+                continue
+            why = "it awaits approval (creditguard insurer approve D{})".format(declaration["id"]) \
+                if declaration["status"] == "awaiting_approval" else "it is queued"
+            at_risk = bool(self.report.problem) and declaration["status"] == "queued"
+            if at_risk:
+                why += "; the insurer cannot be reached: the deadline is at risk"
+            text = (f"Overdue declaration D{declaration['id']} must reach the insurer by {deadline.isoformat()} "
+                    f"({left} days left; " if left >= 0 else
+                    f"Overdue declaration D{declaration['id']} is past its deadline {deadline.isoformat()} (") + \
+                f"{why})."
+            key = f"deadline/declare/D{declaration['id']}/{deadline.isoformat()}" + ("/at-risk" if at_risk else "")
+            writes.append(Write(key, declaration["customer_id"], declaration["customer_name"] or "",
+                                Operation.NOTIFY, {"text": text, "marker": f"[creditguard {key}]"},
+                                "insurer.declaration_deadline", text))
+        return writes
     def _send_queued(self) -> None:
         for request in self.ledger.requests(statuses=("queued",)):
             self._send(request)
 
     def _send(self, request) -> None:
         customer = self.customers.get(request["customer_id"]) or {}
-        buyer_id = self._buyer_of(request, customer)
+        def failed(message):
+            self.ledger.update_request(request["key"], status="failed", message=message)
+        buyer_id = self._buyer_of(request["customer_id"], request["customer_name"], customer, failed)
         if buyer_id is None:
             return
         with self.store.transaction():          # the attempt is on record before anything leaves
@@ -217,34 +378,36 @@ class InsurerStep:
                 self.ledger.update_request(key, status="failed", message=exc.render())
             self.report.review.append(f"customer {request['customer_id']}: the insurer refused the request: {exc}")
             return
-        self._sent += 1
-        if self._sent == int(os.environ.get(FAULT_ENV) or 0):
-            log.error("fault injection: crashing after %d cover requests, before recording the answer", self._sent)
-            os._exit(CRASH_EXIT)
+        self._count_send()
         self._record_answer(request, answer)
 
-    def _buyer_of(self, request, customer) -> str | None:
-        """The insurer's buyer id of the request's customer: found once with find_buyer, then kept."""
-        buyer_id = self.ledger.buyer_id(request["customer_id"])
+    def _count_send(self) -> None:
+        self._sent += 1
+        if self._sent == int(os.environ.get(FAULT_ENV) or 0):
+            log.error("fault injection: crashing after %d insurer filings, before recording the answer", self._sent)
+            os._exit(CRASH_EXIT)
+
+    def _buyer_of(self, customer_id, customer_name, customer, failed) -> str | None:
+        """The insurer's buyer id of a customer: found once with find_buyer, then kept; `failed(message)`
+        records (in a transaction) that none was found."""
+        buyer_id = self.ledger.buyer_id(customer_id)
         if buyer_id:
             return buyer_id
-        name = customer.get("name") or request["customer_name"] or ""
+        name = customer.get("name") or customer_name or ""
         buyer = self.client.find_buyer(name, customer.get("country"))
         with self.store.transaction():
             if buyer is None:
-                self.ledger.update_request(request["key"], status="failed",
-                                           message=f"the insurer knows no buyer {name!r} in "
-                                           f"{customer.get('country') or 'any country'}")
-                self.report.review.append(f"customer {request['customer_id']} {name}: no buyer found at the "
-                                          "insurer; the request was not sent")
+                failed(f"the insurer knows no buyer {name!r} in {customer.get('country') or 'any country'}")
+                self.report.review.append(f"customer {customer_id} {name}: no buyer found at the insurer; "
+                                          "nothing was sent")
                 return None
-            self.ledger.bind_buyer(request["customer_id"], buyer.insurer_buyer_id, buyer.name)
+            self.ledger.bind_buyer(customer_id, buyer.insurer_buyer_id, buyer.name)
         grade = self.client.buyer_grade(buyer.insurer_buyer_id)
         if grade is not None:
             with self.store.transaction():
-                self.ledger.set_grade(request["customer_id"], grade.grade, grade.raw_grade,
+                self.ledger.set_grade(customer_id, grade.grade, grade.raw_grade,
                                       grade.as_of and grade.as_of.isoformat())
-                self.store.audit(request["customer_id"], f"insurer buyer {buyer.insurer_buyer_id}, grade "
+                self.store.audit(customer_id, f"insurer buyer {buyer.insurer_buyer_id}, grade "
                                  f"{_text(grade.grade)}", name=name, actor=self.actor)
         return buyer.insurer_buyer_id
 

@@ -70,7 +70,7 @@ def client(sim, waits):
 
 @pytest.fixture
 def make_config(tmp_path, tryton_server, tryton_db, sim):
-    def make(approval='auto', api_key=API_KEY):
+    def make(approval='auto', api_key=API_KEY, insurer_extra=''):
         path = tmp_path / 'creditguard.toml'
         key_line = f'api_key = "{api_key}"\n' if api_key else ''
         path.write_text(f'[erp]\nkind = "tryton"\nurl = "{tryton_server.url}"\ndatabase = "{tryton_db}"\n'
@@ -79,7 +79,7 @@ def make_config(tmp_path, tryton_server, tryton_db, sim):
             '[insurance]\nmax_credit_period_days = 90\nmax_extension_days = 60\noverdue_notification_days = 60\n'
             'discretionary_limit = "10000"\n\n'
             f'[insurer]\nkind = "allianz"\nurl = "{sim.url}"\n{key_line}policy_id = "POL-1"\n'
-            f'approval = "{approval}"\n')
+            f'approval = "{approval}"\n{insurer_extra}')
         return path
     return make
 
@@ -148,7 +148,8 @@ def test_exposure_above_cover_files_one_request_and_the_approval_reaches_tryton_
         config_path, client, sim, acme, admin, today):
     first = cycle(config_path, client)
 
-    assert [d.action for d in result_of(first, acme).decisions] == ['request_limit', 'flag']
+    # the approval came with the answer and acts in this cycle: the request (and its note) stays, no flag
+    assert [d.action for d in result_of(first, acme).decisions] == ['request_limit']
     assert requests_sent(sim) == 1
     assert [(c, s) for c, _, _, _, s in first.insurer.sent] == [(str(acme), 'decided')]
     row = party(admin, acme)
@@ -170,15 +171,17 @@ def test_exposure_above_cover_files_one_request_and_the_approval_reaches_tryton_
         and w.operation.value in ('set_cover', 'request_cover', 'add_note')]
 
 
-def test_a_refused_cover_holds_the_customer_on_the_next_cycle(config_path, client, sim, rossi, admin):
-    cycle(config_path, client)
+def test_a_refused_cover_holds_the_customer_in_the_cycle_that_asked(config_path, client, sim, rossi, admin):
+    first = cycle(config_path, client)
     assert party(admin, rossi)['insurer_cover_status'] == 'refused'
+    result = result_of(first, rossi)              # the refusal answered the request: it holds at once
+    assert result.status == 'hold' and 'insurer.cover_refused' in [d.rule for d in result.decisions]
+    row = party(admin, rossi)
+    assert row['creditguard_hold'] and row['creditguard_hold_rule'] == 'insurer.cover_refused'
 
     second = cycle(config_path, client)
     result = result_of(second, rossi)
     assert result.status == 'hold' and [d.rule for d in result.decisions] == ['insurer.cover_refused']
-    row = party(admin, rossi)
-    assert row['creditguard_hold'] and row['creditguard_hold_rule'] == 'insurer.cover_refused'
     assert requests_sent(sim) == 1
 
 

@@ -1,0 +1,154 @@
+"""Overdue declarations end to end: a real Tryton, the simulated insurer, real cycles on a moving date.
+
+The policy terms of test_insurer_flow's config: declare within 60 days of the due date, so Credit Guard files
+from 53 days past due (60 less the 7 warning days). Invoices are booked in the past (payment term Net 30); the
+cycle's `as_of` moves the clock forward."""
+import datetime as dt
+
+from connector.insurer.flow import CRASH_EXIT, FAULT_ENV
+from connector.insurer.overdues import OverdueDesk
+from connector.insurer.simulator import Fault
+from connector.store import Store
+from tests.tryton.test_insurer_flow import (  # noqa: F401 (fixtures)
+    client, creditguard, cycle, make_config, party, result_of, sim, today, waits)
+
+
+def declarations(config_path):
+    with Store(config_path.parent / 'store.sqlite') as store:
+        desk = OverdueDesk(store)
+        return [(d, desk.invoices(d['id'])) for d in desk.declarations()]
+
+
+def filed(sim):
+    return sim.stats()['overdue_declarations']
+
+
+def booked(books, name, *days_past_due, amount=2000):
+    """A customer known to the insurer with one invoice per `days_past_due` (due date = today - days)."""
+    customer = books.create_customer(name, credit_limit=100000, country='DE')
+    for days in days_past_due:
+        books.create_invoice(customer, amount, dt.date.today() - dt.timedelta(days=30 + days))
+    return customer
+
+
+def test_an_overdue_is_declared_once_before_its_deadline_and_the_buyer_is_held(make_config, client, sim, books,
+        admin, today):
+    config = make_config()
+    acme = booked(books, 'Acme Handels GmbH', 50)
+    early = cycle(config, client, as_of=today)
+    assert filed(sim) == 0 and not declarations(config)                 # 50 days: not yet
+    assert early.insurer.declarations == []
+
+    due = cycle(config, client, as_of=today + dt.timedelta(days=3))      # 53 days past due
+    assert filed(sim) == 1
+    [(declaration, invoices)] = declarations(config)
+    assert declaration['status'] == 'filed' and not declaration['late'] and declaration['kind'] == 'OVD'
+    assert declaration['deadline'] == (today + dt.timedelta(days=10)).isoformat()
+    assert [i['amount'] for i in invoices] == ['2000.00'] and all(i['sent'] for i in invoices)
+    result = result_of(due, acme)                  # held in the same cycle that declared it
+    assert result.status == 'hold' and 'insurer.declared_buyer' in [d.rule for d in result.decisions]
+    assert 'insurer.overdue_to_declare' not in [d.rule for d in result.decisions]
+    assert party(admin, acme)['creditguard_hold_rule'] == 'insurer.declared_buyer'
+
+    cycle(config, client, as_of=today + dt.timedelta(days=4))
+    assert filed(sim) == 1 and len(declarations(config)) == 1            # never a second one
+
+
+def test_a_payment_before_filing_files_nothing(make_config, client, sim, books, today):
+    config = make_config(insurer_extra='declarations = "manual"\n')
+    acme = booked(books, 'Acme Handels GmbH', 55)
+    cycle(config, client, as_of=today)
+    [(declaration, _)] = declarations(config)
+    assert declaration['status'] == 'awaiting_approval' and filed(sim) == 0
+    shown = creditguard('insurer', 'deadlines', '--config', config, '--as-of', today.isoformat())
+    assert shown.returncode == 0, shown.stderr
+    assert (f"declare by {(today + dt.timedelta(days=5)).isoformat()} (5 days left): {acme} Acme Handels GmbH: "
+            f"declaration D{declaration['id']} (OVD, 1 invoice) awaiting approval") in shown.stdout
+
+    [invoice] = books.client.search('account.invoice', [('party', '=', acme)], 0, None, None)
+    books.pay_invoice(invoice)
+    cycle(config, client, as_of=today + dt.timedelta(days=1))
+    [(declaration, _)] = declarations(config)
+    assert declaration['status'] == 'cancelled' and filed(sim) == 0
+    shown = creditguard('insurer', 'deadlines', '--config', config, '--as-of', today.isoformat())
+    assert 'No open deadline.' in shown.stdout
+
+
+def test_further_overdues_join_the_open_declaration(make_config, client, sim, books, today):
+    config = make_config()
+    booked(books, 'Acme Handels GmbH', 53, 40)
+    cycle(config, client, as_of=today)
+    [(declaration, invoices)] = declarations(config)
+    assert len(invoices) == 1 and filed(sim) == 1
+    cycle(config, client, as_of=today + dt.timedelta(days=13))          # the second invoice at 53 days too
+    [(declaration, invoices)] = declarations(config)
+    assert len(invoices) == 2 and all(i['sent'] for i in invoices) and filed(sim) == 1
+    assert len(sim.engine.state['overdues'][declaration['insurer_id']]['invoices']) == 2
+
+
+def test_a_late_declaration_is_flagged_and_the_insurer_cancels_the_cover(make_config, client, sim, books, admin,
+        today):
+    config = make_config()
+    acme = books.create_customer('Acme Handels GmbH', credit_limit=100000, country='DE')
+    books.create_invoice(acme, 12000, today - dt.timedelta(days=3))           # above the discretionary limit
+    first = cycle(config, client, as_of=today)
+    assert party(admin, acme)['insurer_cover_status'] == 'approved'
+    books.create_invoice(acme, 500, today - dt.timedelta(days=30 + 70))       # 70 days past due: 10 days late
+    late = cycle(config, client, as_of=today)
+    assert first.insurer.declarations == []
+    [(declaration, _)] = declarations(config)
+    assert declaration['status'] == 'filed' and declaration['late']
+    assert any('filed after its deadline' in m for m in late.insurer.review)
+    after = cycle(config, client, as_of=today)                          # the cancellation comes with the feed
+    assert party(admin, acme)['insurer_cover_status'] == 'cancelled'
+    assert result_of(after, acme).status == 'hold'
+    assert {'insurer.cover_refused', 'insurer.declared_buyer'} <= {d.rule for d in result_of(after, acme).decisions}
+
+
+def test_a_crash_after_filing_replays_the_same_key_and_files_once(make_config, sim, books, today):
+    config = make_config()
+    booked(books, 'Acme Handels GmbH', 55)
+    crashed = creditguard('run', '--config', config, '--once', env={FAULT_ENV: '1'})
+    assert crashed.returncode == CRASH_EXIT, crashed.stderr
+    assert filed(sim) == 1
+    [(declaration, _)] = declarations(config)
+    assert declaration['status'] == 'queued' and declaration['attempts'] == 1     # the answer was never recorded
+    again = creditguard('run', '--config', config, '--once')
+    assert again.returncode == 0, again.stderr
+    assert filed(sim) == 1                                                         # replayed, not filed twice
+    [(declaration, _)] = declarations(config)
+    assert declaration['status'] == 'filed' and declaration['insurer_id']
+    assert f"declaration D{declaration['id']} for" in again.stdout
+
+
+def test_a_deadline_near_is_notified_once_and_an_insurer_outage_says_it_is_at_risk(make_config, client, sim, books,
+        admin, today):
+    config = make_config(insurer_extra='declarations = "manual"\n')
+    acme = booked(books, 'Acme Handels GmbH', 55)
+    report = cycle(config, client, as_of=today)
+    [notice] = [w for w, _ in report.done if w.rules == 'insurer.declaration_deadline']
+    assert notice.customer_id == str(acme) and '(5 days left; it awaits approval' in notice.payload['text']
+    again = cycle(config, client, as_of=today)
+    assert not [w for w, _ in again.done if w.rules == 'insurer.declaration_deadline']     # once per deadline
+
+    [(declaration, _)] = declarations(config)
+    assert creditguard('insurer', 'approve', '--config', config, f"D{declaration['id']}").returncode == 0
+    sim.add_faults([Fault(on='POST /payment-overdues', kind='status', status=503, times=3)])
+    down = cycle(config, client, as_of=today + dt.timedelta(days=2))
+    [(declaration, _)] = declarations(config)
+    assert declaration['status'] == 'queued' and filed(sim) == 0 and down.insurer.problem
+    [notice] = [w for w, _ in down.done if w.rules == 'insurer.declaration_deadline']
+    assert '3 days left' in notice.payload['text'] and 'the deadline is at risk' in notice.payload['text']
+    back = cycle(config, client, as_of=today + dt.timedelta(days=2))
+    assert filed(sim) == 1 and back.insurer.problem is None
+
+
+def test_a_buyer_allowed_an_extension_gets_an_extension_request_first(make_config, client, sim, books, today):
+    acme = books.create_customer('Acme Handels GmbH', credit_limit=100000, country='DE')
+    books.create_invoice(acme, 2000, today - dt.timedelta(days=30 + 54))
+    config = make_config(insurer_extra=f'extensions = ["{acme}"]\n')
+    report = cycle(config, client, as_of=today)
+    [(declaration, _)] = declarations(config)
+    assert declaration['kind'] == 'EXP' and declaration['status'] == 'filed'
+    assert declaration['message'] == 'ExtensionGranted'
+    assert any('EXP opened' in what for *_, what in report.insurer.declarations)
