@@ -252,9 +252,14 @@ def _approve_declaration(args, config) -> int:
 
 def write_cycle_insurer(report, out) -> None:
     """The insurer lines of a cycle's report."""
-    out.write(f"  insurer:   {len(report.sent):,} requests sent, {len(report.decisions):,} decisions received, "
-              f"{len(report.queued):,} new requests" + (f", {len(report.grades):,} grade changes" if report.grades
-                                                         else "") + "\n")
+    unread = getattr(report, "unread", [])
+    out.write(f"  insurer:   {len(report.sent):,} requests sent"
+              + (f" ({len(unread):,} of them without a readable answer)" if unread else "")
+              + f", {len(report.decisions):,} decisions received, {len(report.queued):,} new requests"
+              + (f", {len(report.grades):,} grade changes" if report.grades else "")
+              + (f", {len(report.polled):,} open requests polled" if getattr(report, "polled", None) else "") + "\n")
+    for message in unread:
+        out.write(f"    could not be read: {terminal.clean(message)}\n")
     for request_id, customer_id, name, amount, status in report.queued:
         what = "awaiting approval (creditguard insurer approve ID)" if status == "awaiting_approval" else "queued"
         out.write(f"    request #{request_id} for {terminal.clean(f'{customer_id} {name}')}: {amount:,.2f} {what}\n")

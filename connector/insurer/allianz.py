@@ -37,7 +37,7 @@ from typing import Any, Callable, Optional
 
 from pydantic import SecretStr
 
-from mappings.errors import ConfigError
+from mappings.errors import ConfigError, TransientError
 from mappings.insurer import (UNKNOWN, BuyerGrade, BuyerIdentity, CoverDecision, CoverRequest, OverdueFiling,
                               map_code)
 
@@ -122,7 +122,13 @@ class AllianzTradeClient:
             return CoverRequest(id=f"unknown:{idempotency_key}", buyer_id=buyer_id, amount=amount,
                                 currency=currency, state=UNKNOWN, idempotency_key=idempotency_key,
                                 raw=scrub(answer.body if isinstance(answer.body, dict) else {"body": answer.body}))
-        request = self.request_state(str(job_id))
+        try:
+            request = self.request_state(str(job_id))
+        except (TransientError, InsurerRefused) as exc:
+            # the request went in (it has a job); only its state could not be read: follow it up later
+            return CoverRequest(id=str(job_id), buyer_id=buyer_id, amount=amount, currency=currency, state="pending",
+                                raw_state=None, idempotency_key=idempotency_key,
+                                raw={"jobId": str(job_id), "unread": str(exc)[:300]})
         return request.model_copy(update={"idempotency_key": idempotency_key,
                                           "buyer_id": request.buyer_id or buyer_id,
                                           "amount": request.amount if request.amount is not None else amount,

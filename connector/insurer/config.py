@@ -10,6 +10,9 @@
     declarations = "auto"               # overdue declarations: auto (filed with the cycle) or manual (each
                                         # waits for `creditguard insurer approve D<n>`); default: as approval
     extensions = ["42"]                 # customers whose first declaration is an extension request (EXP)
+    poll_after_hours = 24               # an open request the feed has not decided for this long is polled
+    grades_every_hours = 24             # a buyer's grade is fetched this often (and after a decision on it)
+    grades_per_cycle = 100              # at most this many grade calls per cycle (the insurer's rate limit)
     business_unit_code = "ACI"          # optional (Allianz Trade: ACI, EHSE ...)
     timeout = 30                        # optional: seconds per call
 
@@ -27,7 +30,9 @@ __all__ = ["InsurerConfig", "load_insurer", "KINDS", "APPROVALS"]
 KINDS = ("allianz",)
 APPROVALS = ("auto", "manual")
 _KEYS = {"kind": True, "url": True, "api_key": False, "policy_id": True, "approval": False,
-         "declarations": False, "extensions": False, "business_unit_code": False, "timeout": False}
+         "declarations": False, "extensions": False, "poll_after_hours": False, "grades_every_hours": False,
+         "grades_per_cycle": False, "business_unit_code": False, "timeout": False}
+_NUMBERS = ("timeout", "poll_after_hours", "grades_every_hours", "grades_per_cycle")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class InsurerConfig:
     approval: str = "auto"
     declarations: str | None = None                           # None: as `approval`
     extensions: frozenset = frozenset()
+    poll_after_hours: float = 24.0
+    grades_every_hours: float = 24.0
+    grades_per_cycle: float = 100
     business_unit_code: str = "ACI"
     timeout: float = 30.0
     source: str = ""
@@ -72,7 +80,7 @@ def load_insurer(table, source, environ) -> InsurerConfig | None:
                 raise ConfigError(f"missing key {key!r}", where=f"{source}: [insurer]",
                                   hint=f"add {key} = ... under [insurer], or set {variable}")
             continue
-        values[key] = _number(value, where) if key == "timeout" else _ids(value, where) if key == "extensions" \
+        values[key] = _number(value, where) if key in _NUMBERS else _ids(value, where) if key == "extensions" \
             else _text(value, where)
     config = InsurerConfig(**values, source=source)
     _check(config, source)
@@ -97,6 +105,9 @@ def _check(config, source):
                           hint='e.g. url = "https://api.allianz-trade.com"')
     if config.timeout <= 0:
         raise ConfigError("must be a positive number of seconds", where=f"{source}: [insurer] timeout")
+    for key in ("poll_after_hours", "grades_every_hours", "grades_per_cycle"):
+        if getattr(config, key) < 0:
+            raise ConfigError("must not be negative", where=f"{source}: [insurer] {key}")
 
 
 def _text(value, where) -> str:

@@ -48,6 +48,7 @@ __all__ = ["InsurerStep", "InsurerReport", "make_client", "FAULT_ENV", "CRASH_EX
 
 log = logging.getLogger(__name__)
 FAULT_ENV = "CREDITGUARD_FAULT_CRASH_AFTER_INSURER_SEND"
+POLL_LIMIT = 20                 # stale open requests polled by job per cycle
 CRASH_EXIT = 86
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -68,11 +69,14 @@ class InsurerReport:
     grades: list = field(default_factory=list)        # (customer id, old grade, new grade)
     review: list = field(default_factory=list)        # messages for a person
     declarations: list = field(default_factory=list)  # (D id, customer id, name, what happened) this cycle
+    unread: list = field(default_factory=list)        # filings that went in but whose answer could not be read
+    polled: list = field(default_factory=list)        # (customer id, request id, state) of requests polled
     problem: str | None = None                        # the insurer could not be reached or refused us
 
     def summary(self) -> dict:
         return {"sent": len(self.sent), "queued": len(self.queued), "decisions": len(self.decisions),
                 "grades": len(self.grades), "review": len(self.review), "declarations": len(self.declarations),
+                "unread": len(self.unread), "polled": len(self.polled),
                 "problem": self.problem}
 
 
@@ -142,13 +146,46 @@ class InsurerStep:
         since = self.ledger.feed_since()
         decisions = self.client.decisions_since(dt.datetime.fromisoformat(since) if since else EPOCH)
         with self.store.transaction():
-            for decision in decisions:
-                self._record_decision(decision)
+            fresh = [decision for decision in decisions if self._record_decision(decision)]
             latest = max((d.decided_at for d in decisions if d.decided_at), default=None)
             if latest:
                 self.ledger.set_feed_since(latest.isoformat())
-        for customer_id, buyer in self.ledger.buyers().items():
+        self._poll_stale()
+        self._fetch_grades({d.buyer_id for d in fresh if d.buyer_id})
+
+    def _poll_stale(self) -> None:
+        """Open requests the feed has not decided within `poll_after_hours` are asked for by job (at most
+        POLL_LIMIT a cycle); polled again no sooner than that."""
+        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=self.config.poll_after_hours)).isoformat()
+        stale = [r for r in self.ledger.requests(statuses=("open",)) if r["request_id"]
+                 and not r["request_id"].startswith("unknown:") and (r["updated_at"] or "") <= cutoff]
+        for request in stale[:POLL_LIMIT]:
+            answer = self.client.request_state(request["request_id"])
+            with self.store.transaction():
+                if answer.decision is not None:
+                    self._record_decision(answer.decision)
+                elif answer.state in ("withdrawn", "failed"):
+                    self.ledger.update_request(request["key"], status="failed",
+                                               message=f"the insurer says {answer.state}")
+                elif answer.needs_review:
+                    self.ledger.update_request(request["key"], status="review", raw=_json(answer.raw),
+                                               message=f"state {answer.raw_state!r} could not be read")
+                else:
+                    self.ledger.update_request(request["key"], message="still open at the insurer (polled)")
+            self.report.polled.append((request["customer_id"], request["request_id"], answer.state))
+
+    def _fetch_grades(self, alerted) -> None:
+        """The grades of buyers not fetched within `grades_every_hours`, or with a decision just received; the
+        oldest first, at most `grades_per_cycle` calls."""
+        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=self.config.grades_every_hours)).isoformat()
+        due = sorted(((buyer.get("grade_checked_at") or "", customer_id, buyer)
+                      for customer_id, buyer in self.ledger.buyers().items()
+                      if buyer["buyer_id"] in alerted or (buyer.get("grade_checked_at") or "") <= cutoff),
+                     key=lambda b: (b[2]["buyer_id"] not in alerted, b[0], b[1]))
+        for _checked, customer_id, buyer in due[:int(self.config.grades_per_cycle)]:
             grade = self.client.buyer_grade(buyer["buyer_id"])
+            with self.store.transaction():
+                self.ledger.grade_checked(customer_id)
             value = grade.grade if grade else None
             if value != buyer["grade"]:
                 with self.store.transaction():
@@ -161,8 +198,9 @@ class InsurerStep:
                 self.report.review.append(f"buyer {buyer['buyer_id']} (customer {customer_id}): grade "
                                           f"{grade.raw_grade!r} is not 1..10, kept raw")
 
-    def _record_decision(self, decision) -> None:
-        """One decision of the insurer, recorded once; its request, if ours, is decided. Call in a transaction."""
+    def _record_decision(self, decision) -> bool:
+        """One decision of the insurer, recorded once (True: new); its request, if ours, is decided. Call in a
+        transaction."""
         request = self.ledger.request_by_insurer_id(decision.request_id) if decision.request_id else None
         customer_id = request["customer_id"] if request else \
             self.ledger.customer_of(decision.buyer_id) if decision.buyer_id else None
@@ -171,7 +209,7 @@ class InsurerStep:
                                        decided_at=decision.decided_at and decision.decided_at.isoformat(),
                                        message=_decision_text(decision))
         if not self.ledger.add_decision(decision, customer_id):
-            return
+            return False
         name = (self.customers.get(customer_id) or {}).get("name") if customer_id else None
         if decision.needs_review or customer_id is None:
             why = f"unknown code {decision.raw_status!r}" if decision.status == "unknown" else \
@@ -181,11 +219,12 @@ class InsurerStep:
             if customer_id:
                 self.store.audit(customer_id, f"insurer answer needs review ({why})", name=name,
                                  reason=decision.reason, actor=self.actor)
-            return
+            return True
         self.store.audit(customer_id, f"insurer cover {_decision_text(decision)}", name=name,
                          reason=decision.reason, actor=self.actor)
         self.report.decisions.append((customer_id, name or "", decision.status, decision.amount,
                                       decision.currency, decision.effective_date))
+        return True
 
     # -- requests ---------------------------------------------------------------------------------
 
@@ -403,6 +442,8 @@ class InsurerStep:
                 return None
             self.ledger.bind_buyer(customer_id, buyer.insurer_buyer_id, buyer.name)
         grade = self.client.buyer_grade(buyer.insurer_buyer_id)
+        with self.store.transaction():
+            self.ledger.grade_checked(customer_id)
         if grade is not None:
             with self.store.transaction():
                 self.ledger.set_grade(customer_id, grade.grade, grade.raw_grade,
@@ -412,6 +453,9 @@ class InsurerStep:
         return buyer.insurer_buyer_id
 
     def _record_answer(self, request, answer) -> None:
+        if "unread" in answer.raw:
+            self.report.unread.append(f"customer {request['customer_id']}: request {answer.id} went in, but its "
+                                      f"state could not be read ({answer.raw['unread']}); it is followed up later")
         state = answer.state
         status = {"pending": "open", "decided": "decided"}.get(state, "failed" if state in ("withdrawn", "failed")
                                                                 else "review")

@@ -61,14 +61,19 @@ class Ledger:
                         (customer_id, buyer_id, name, _now()))
 
     def buyers(self) -> dict[str, dict]:
-        rows = self.db.execute("SELECT customer_id, buyer_id, name, grade, raw_grade, grade_date FROM insurer_buyers")
-        return {c: {"buyer_id": b, "name": n, "grade": g, "raw_grade": r, "grade_date": d}
-                for c, b, n, g, r, d in rows}
+        rows = self.db.execute("SELECT customer_id, buyer_id, name, grade, raw_grade, grade_date, grade_checked_at "
+                               "FROM insurer_buyers")
+        return {c: {"buyer_id": b, "name": n, "grade": g, "raw_grade": r, "grade_date": d, "grade_checked_at": k}
+                for c, b, n, g, r, d, k in rows}
 
     def customer_of(self, buyer_id) -> str | None:
         row = self.db.execute("SELECT customer_id FROM insurer_buyers WHERE buyer_id=? ORDER BY found_at LIMIT 1",
                               (buyer_id,)).fetchone()
         return row[0] if row else None
+
+    def grade_checked(self, customer_id) -> None:
+        """The buyer's grade was asked for now (grades are fetched on a schedule: InsurerStep._fetch_grades)."""
+        self.db.execute("UPDATE insurer_buyers SET grade_checked_at=? WHERE customer_id=?", (_now(), customer_id))
 
     def set_grade(self, customer_id, grade, raw_grade, grade_date) -> None:
         self.db.execute("UPDATE insurer_buyers SET grade=?, raw_grade=?, grade_date=? WHERE customer_id=?",

@@ -210,7 +210,8 @@ def test_a_reduction_holds_from_its_effective_date_and_a_new_approval_releases(c
     assert not party(admin, acme)['creditguard_hold']
 
 
-def test_a_worse_grade_from_the_insurer_flags_the_customer(config_path, client, sim, acme):
+def test_a_worse_grade_from_the_insurer_flags_the_customer(make_config, client, sim, acme):
+    config_path = make_config(insurer_extra='grades_every_hours = 0\n')     # a grade is fetched every cycle
     cycle(config_path, client)
     sim.event(Event(buyer='900001', kind='grade', grade=7))
 
@@ -335,3 +336,54 @@ def test_a_crash_after_sending_replays_the_same_key_and_records_the_original_ans
 def creditguard(*args, env=None):
     return subprocess.run([sys.executable, '-m', 'connector.cli', *map(str, args)], capture_output=True,
         text=True, cwd=REPO, timeout=120, env={**os.environ, **(env or {})})
+
+
+class CountingGrades:
+    """The client, counting its grade calls."""
+
+    def __init__(self, client):
+        self.client, self.calls = client, 0
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def buyer_grade(self, buyer_id):
+        self.calls += 1
+        return self.client.buyer_grade(buyer_id)
+
+
+def test_grades_are_fetched_on_a_schedule_and_after_a_decision_not_every_cycle(config_path, client, sim, acme):
+    counting = CountingGrades(client)
+    cycle(config_path, counting)                           # the buyer is found: its grade with it
+    fetched = counting.calls
+    assert fetched == 1
+    cycle(config_path, counting)                           # the feed shows the approval again: nothing new
+    cycle(config_path, counting)
+    assert counting.calls == fetched                       # nothing new within grades_every_hours: no call
+    sim.event(Event(buyer='900001', kind='grade', grade=7))
+    sim.event(Event(buyer='900001', kind='reduce', amount=Decimal('14000'), notice_days=30))
+    report = cycle(config_path, counting)                  # a decision on the buyer: its grade is fetched too
+    assert counting.calls == fetched + 1 and report.insurer.grades == [(str(acme), 4, 7)]
+
+
+def test_a_request_whose_state_cannot_be_read_counts_as_sent_and_is_polled_when_the_feed_misses_it(make_config,
+        client, sim, acme, admin):
+    config = make_config(insurer_extra='poll_after_hours = 0\n')
+    sim.add_faults([Fault(on='GET /riskinfo/v3/jobs', kind='malformed', times=3)])   # every try of the job read
+    first = cycle(config, client)
+    assert [(c, s) for c, _, _, _, s in first.insurer.sent] == [(str(acme), 'open')]
+    assert len(first.insurer.unread) == 1 and 'followed up later' in first.insurer.unread[0]
+    from io import StringIO
+    from connector.insurer_cli import write_cycle_insurer
+    out = StringIO()
+    write_cycle_insurer(first.insurer, out)
+    assert '1 requests sent (1 of them without a readable answer)' in out.getvalue()
+
+    sim.add_faults([Fault(on='POST /riskinfo/v3/covers/search', kind='status', status=200, body='{"covers": []}',
+                          times=5)])                                        # the decision is missing from the feed
+    second = cycle(config, client)
+    assert [(c, state) for c, _job, state in second.insurer.polled] == [(str(acme), 'decided')]
+    _store, ledger = ledger_of(config)
+    with _store:
+        assert [r['status'] for r in ledger.requests()] == ['decided']
+    assert party(admin, acme)['insurer_cover_status'] == 'approved'
