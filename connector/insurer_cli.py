@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
 import sys
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from rules.facts import compute_facts
 
 from . import terminal
 from .config import load_config
+from .insurer.claims import CLAIM_OPEN, STATUS_WORDS as CLAIM_WORDS, ClaimDesk
 from .insurer.ledger import PENDING, Ledger
 from .insurer.overdues import OPEN, STATUS_WORDS as DECLARATION_WORDS, OverdueDesk, declare_after_days, overdues
 from .store import open_store
@@ -37,13 +39,17 @@ def add_commands(sub, config_arg) -> None:
     c = isub.add_parser("declarations", help="overdue declarations to the insurer, open first, with their invoices")
     config_arg(c)
     c.set_defaults(func=cmd_declarations)
+    c = isub.add_parser("claims", help="claims on declared overdues: the claim file, what is missing, the "
+                        "indemnity")
+    config_arg(c)
+    c.set_defaults(func=cmd_claims)
     c = isub.add_parser("deadlines", help="every open deadline of the insurance policy, soonest first")
     config_arg(c)
     c.add_argument("--as-of", type=dt.date.fromisoformat, metavar="DATE", help="count the days from this date "
                    "(default: today)")
     c.set_defaults(func=cmd_deadlines)
-    c = isub.add_parser("approve", help="let a cover request (ID) or an overdue declaration (D<n>) that waits "
-                        "for approval go out with the next cycle")
+    c = isub.add_parser("approve", help="let a cover request (ID), an overdue declaration (D<n>) or a claim "
+                        "(C<n>) that waits for approval go out with the next cycle")
     config_arg(c)
     c.add_argument("request_id", metavar="ID", help="the request's ID (see `insurer requests`) or the "
                    "declaration's D<n> (see `insurer declarations`)")
@@ -161,6 +167,10 @@ def cmd_deadlines(args) -> int:
         desk = OverdueDesk(store)
         unfiled = [(d, desk.invoices(d["id"])) for d in desk.declarations(statuses=("awaiting_approval", "queued"))]
         covered = {d["customer_id"] for d in desk.declarations(statuses=OPEN)}
+        claims = ClaimDesk(store).claims(statuses=("awaiting_approval", "queued"))
+        claimed = {c["declaration_id"] for c in ClaimDesk(store).claims()}
+        to_claim = [(d, desk.invoices(d["id"])) for d in desk.declarations(statuses=("filed",))
+                    if d["id"] not in claimed]
         records = {name: store.records(name) for name in ("company", "currencies", "customers", "invoices",
                                                           "orders")}
     deadlines = []
@@ -170,6 +180,21 @@ def cmd_deadlines(args) -> int:
             ("awaiting approval: creditguard insurer approve " + f"D{d['id']}" if d["status"] == "awaiting_approval"
              else "queued: it goes out with the next cycle")
         deadlines.append((deadline, "declare by", d["customer_id"], d["customer_name"] or "", what))
+    for c in claims:
+        what = f"claim C{c['id']} on D{c['declaration_id']}, {Decimal(c['claimed']):,.2f} " + (
+            "awaiting approval; documents missing: " + ", ".join(json.loads(c["missing"]))
+            if c["status"] == "awaiting_approval" else "queued: it goes out with the next cycle")
+        deadlines.append((dt.date.fromisoformat(c["claim_by"]), "claim by", c["customer_id"],
+                          c["customer_name"] or "", what))
+    if terms.claim_filing_days is not None:
+        for d, invoices in to_claim:
+            if not invoices:
+                continue
+            claim_from = min(dt.date.fromisoformat(i["due_date"]) for i in invoices) + \
+                dt.timedelta(days=terms.max_extension_days)
+            deadlines.append((claim_from + dt.timedelta(days=terms.claim_filing_days), "claim by", d["customer_id"],
+                              d["customer_name"] or "", f"declaration D{d['id']}: a claim is due from "
+                              f"{claim_from.isoformat()} if it is still unpaid then"))
     if records["company"]:
         snapshot = build_snapshot(records, as_of=today, policy_terms=terms, country_risk=config.country_risk,
                                   source=str(config.store_path))
@@ -202,6 +227,8 @@ def cmd_approve(args) -> int:
     config = load_config(args.config)
     if str(args.request_id).upper().startswith("D"):
         return _approve_declaration(args, config)
+    if str(args.request_id).upper().startswith("C"):
+        return _approve_claim(args, config)
     if not str(args.request_id).lstrip("#").isdigit():
         raise BadInput(f"{args.request_id!r} is neither a request ID (a number) nor a declaration (D<n>)",
                        where="creditguard insurer approve", hint="see `creditguard insurer requests` and "
@@ -223,6 +250,60 @@ def cmd_approve(args) -> int:
                         name=request["customer_name"])
     print(f"#{request['id']} {request['customer_name']}: {Decimal(request['amount']):,.2f} {request['currency']} "
           "approved; it goes to the insurer with the next cycle")
+    return 0
+
+
+def cmd_claims(args) -> int:
+    config = load_config(args.config)
+    with open_store(config) as store:
+        claims = ClaimDesk(store).claims()
+    out = sys.stdout
+    if not claims:
+        out.write("No claim yet.\n")
+    for c in sorted(claims, key=lambda c: (c["status"] not in CLAIM_OPEN, c["id"])):
+        claim_file = json.loads(c["file"])
+        out.write(f"C{c['id']} {terminal.clean(c['customer_id'])} {terminal.clean(c['customer_name'] or '')} "
+                  f"(declaration D{c['declaration_id']}): {Decimal(c['claimed']):,.2f} {c['currency'] or ''} claimed, "
+                  f"{Decimal(c['expected']):,.2f} expected ({claim_file['insured_percent']} % above the deductible "
+                  f"{Decimal(claim_file['deductible']):,.2f}, nothing at or below "
+                  f"{Decimal(claim_file['claim_threshold']):,.2f})"
+                  f", {CLAIM_WORDS.get(c['status'], c['status'])}, file by {c['claim_by']}"
+                  + (f", indemnity {Decimal(c['indemnity']):,.2f}" if c["indemnity"] else "") + "\n")
+        for i in claim_file["invoices"]:
+            out.write(f"    invoice {terminal.clean(i['number'])} due {i['due_date']}: "
+                      f"{Decimal(i['unpaid']):,.2f} unpaid\n")
+        out.write(f"    statement of account: {terminal.count(len(claim_file['statement_of_account']), 'open item')}\n")
+        missing = json.loads(c["missing"])
+        if missing and c["status"] in ("awaiting_approval", "queued"):
+            out.write(f"    documents missing: {', '.join(missing)} (Credit Guard cannot read them from the ERP)\n")
+        if c["status"] == "awaiting_approval":
+            out.write(f"    once you have them: creditguard insurer approve --config {args.config} C{c['id']}\n")
+    return 0
+
+
+def _approve_claim(args, config) -> int:
+    text = str(args.request_id)[1:]
+    if not text.isdigit():
+        raise BadInput(f"{args.request_id!r} is not a claim (C and its number, e.g. C2)",
+                       where="creditguard insurer approve", hint="see `creditguard insurer claims`")
+    with open_store(config) as store:
+        desk = ClaimDesk(store)
+        claim = desk.claim(int(text))
+        if claim is None:
+            raise BadInput(f"no claim C{text}", where=str(config.store_path),
+                           hint=f"see `creditguard insurer claims --config {args.config}`")
+        if claim["status"] != "awaiting_approval":
+            raise BadInput(f"claim C{text} is {CLAIM_WORDS.get(claim['status'])}, not awaiting approval",
+                           where=str(config.store_path))
+        who, missing = getpass.getuser(), json.loads(claim["missing"])
+        with store.transaction():
+            desk.update(claim["id"], status="queued", approved_by=who)
+            store.audit(claim["customer_id"], f"claim C{text} approved" + (
+                f" with documents missing: {', '.join(missing)}" if missing else ""), actor=who,
+                name=claim["customer_name"])
+    print(f"C{text} {claim['customer_name']}: claim of {Decimal(claim['claimed']):,.2f} approved"
+          + (f" (missing: {', '.join(missing)})" if missing else "") + "; it goes to the insurer with the next cycle "
+          f"(file by {claim['claim_by']})")
     return 0
 
 
@@ -274,6 +355,8 @@ def write_cycle_insurer(report, out) -> None:
     for declaration_id, customer_id, name, what in report.declarations:
         out.write(f"    declaration D{declaration_id} for {terminal.clean(f'{customer_id} {name}')}: "
                   f"{terminal.clean(what)}\n")
+    for claim_id, customer_id, name, what in getattr(report, "claims", []):
+        out.write(f"    claim C{claim_id} for {terminal.clean(f'{customer_id} {name}')}: {terminal.clean(what)}\n")
     for message in report.review:
         out.write(f"    for a person: {terminal.clean(message)}\n")
     if report.problem:

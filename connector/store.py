@@ -89,6 +89,15 @@ CREATE TABLE IF NOT EXISTS insurer_overdue_invoices (declaration_id INTEGER NOT 
                                                      amount TEXT NOT NULL, currency TEXT, added_at TEXT NOT NULL,
                                                      sent INTEGER NOT NULL DEFAULT 0,
                                                      PRIMARY KEY (declaration_id, invoice_id));
+CREATE TABLE IF NOT EXISTS insurer_claims (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,
+                                           declaration_id INTEGER NOT NULL UNIQUE REFERENCES insurer_overdues,
+                                           customer_id TEXT NOT NULL, customer_name TEXT, status TEXT NOT NULL,
+                                           claim_from TEXT NOT NULL, claim_by TEXT NOT NULL, currency TEXT,
+                                           claimed TEXT NOT NULL, expected TEXT NOT NULL, file TEXT NOT NULL,
+                                           missing TEXT NOT NULL, insurer_id TEXT, indemnity TEXT,
+                                           waiting_until TEXT, message TEXT, raw TEXT, approved_by TEXT,
+                                           attempts INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
+                                           filed_at TEXT, updated_at TEXT NOT NULL);
 """
 
 

@@ -10,6 +10,7 @@ and `needs_review` says a person must look at it; nothing here raises on an unkn
     Cover           the cover in force on a buyer, as InsurerCover of the snapshot (mappings/models.py)
     BuyerGrade      the insurer's grade of a buyer, 1 (best) .. 10 (at risk of failure)
     OverdueFiling   the insurer's record of an overdue declaration (state of default, extension request)
+    ClaimFiling     the insurer's record of a claim: in the waiting period, paid (with the indemnity) or refused
 """
 from __future__ import annotations
 
@@ -20,9 +21,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from .models import CoverStatus, Currency, InsurerCover, Money, RecordId
 
-__all__ = ["BuyerIdentity", "CoverRequest", "CoverDecision", "Cover", "BuyerGrade", "OverdueFiling",
-           "DecisionStatus",
-           "RequestState", "UNKNOWN", "map_code"]
+__all__ = ["BuyerIdentity", "CoverRequest", "CoverDecision", "Cover", "BuyerGrade", "OverdueFiling", "ClaimFiling",
+           "DecisionStatus", "RequestState", "UNKNOWN", "map_code"]
 
 UNKNOWN = "unknown"
 DecisionStatus = Literal[CoverStatus, "unknown"]          # the cover statuses of the snapshot, plus `unknown`
@@ -159,6 +159,24 @@ class OverdueFiling(BaseModel):
     deadline: Optional[dt.date] = None
     invoices: int = 0                               # how many invoices the insurer holds on it
     reasons: tuple[str, ...] = ()
+    raw: dict = Field(default_factory=dict, repr=False)
+
+    @property
+    def needs_review(self) -> bool:
+        return self.state == UNKNOWN
+
+
+ClaimState = Literal["waiting", "paid", "rejected", "unknown"]
+
+
+class ClaimFiling(BaseModel):
+    """A claim as the insurer has it."""
+    model_config = _MODEL
+    id: RecordId
+    state: ClaimState
+    raw_state: Optional[str] = None
+    waiting_until: Optional[dt.date] = None
+    indemnity: Optional[Money] = None
     raw: dict = Field(default_factory=dict, repr=False)
 
     @property

@@ -51,6 +51,14 @@ class PolicyTerms(BaseModel):
     # declared (default: overdue_notification_days - deadline_warning_days); deadlines this close are notified
     declare_after_days: Optional[Days] = None
     deadline_warning_days: Days = 7
+    # claims (connector/insurer/claims.py; off without claim_filing_days): a declared overdue still unpaid on the
+    # claim date (its due date + max_extension_days: the end of the extension period) is claimed within
+    # claim_filing_days of it; the insurer pays insured_percent of the loss above the deductible after the
+    # waiting period, nothing when the loss is at or below the claim threshold
+    claim_filing_days: Optional[Days] = None
+    waiting_period_days: Optional[Days] = None
+    claim_threshold: Money = Decimal(0)
+    deductible: Money = Decimal(0)
 
 
 class InsurerCover(BaseModel):
@@ -75,6 +83,7 @@ class Customer(BaseModel):
     insurer_cover: Optional[InsurerCover] = None
     buyer_grade: Optional[Annotated[int, Field(ge=1, le=10)]] = None   # the insurer's grade of the buyer
     declared_overdue: bool = False  # an overdue declaration of the buyer is open at the insurer
+    claim_open: bool = False        # a claim on the buyer is prepared or filed, not yet paid or refused
 
 
 # Invoices and orders come by the million: slotted pydantic dataclasses keep them small.

@@ -56,6 +56,7 @@ FACTS = {spec.name: spec for spec in (
     FactSpec("overdue_declare_by", "date", "date by which the oldest overdue must be declared to the insurer",
              True),
     FactSpec("declared_overdue", "bool", "an overdue declaration of this buyer is open at the insurer"),
+    FactSpec("claim_open", "bool", "a claim on this buyer is prepared or filed, not yet paid or refused"),
     FactSpec("days_to_declaration_deadline", "days", "days left to declare the oldest overdue (negative: "
              "late); absent when nothing is to declare (none overdue, or declared already)", True),
 )}
@@ -213,6 +214,7 @@ def customer_facts(header, customer, as_of, rates, open_receivables, overdue_amo
         "discretionary_limit": discretionary,
         "overdue_declare_by": declare_by,
         "declared_overdue": customer.declared_overdue,
+        "claim_open": customer.claim_open,
         "days_to_declaration_deadline": (declare_by - as_of).days if declare_by and not customer.declared_overdue
         else None,
     }

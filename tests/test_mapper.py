@@ -137,7 +137,8 @@ def test_a_party_maps_to_a_customer(streams):
     assert source == "5"
     assert customer == {"id": "5", "name": "Split Co", "country": "DE", "credit_limit": "1000",
                         "payment_term_days": 30, "on_hold": False, "insurer_cover": None,
-                        "buyer_grade": None, "declared_overdue": False}
+                        "buyer_grade": None, "declared_overdue": False,
+                        "claim_open": False}
 
 
 def test_hold_and_cover_fields_map_from_the_addon(streams):

@@ -28,7 +28,7 @@ def test_a_new_store_is_created_with_its_schema(tmp_path):
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert tables == {"bookmarks", "records", "cycles", "decisions", "episodes", "outbox", "audit", "holds",
                       "insurer_buyers", "insurer_requests", "insurer_decisions", "allowances", "insurer_overdues",
-                      "insurer_overdue_invoices"}
+                      "insurer_overdue_invoices", "insurer_claims"}
 
 
 def test_data_survives_reopening(tmp_path):

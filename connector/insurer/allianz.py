@@ -38,8 +38,8 @@ from typing import Any, Callable, Optional
 from pydantic import SecretStr
 
 from mappings.errors import ConfigError, TransientError
-from mappings.insurer import (UNKNOWN, BuyerGrade, BuyerIdentity, CoverDecision, CoverRequest, OverdueFiling,
-                              map_code)
+from mappings.insurer import (UNKNOWN, BuyerGrade, BuyerIdentity, ClaimFiling, CoverDecision, CoverRequest,
+                              OverdueFiling, map_code)
 
 from .errors import IdempotencyConflict, InsurerRefused, RequestAlreadyOpen
 from .transport import Answer, RetryPolicy, Transport
@@ -63,6 +63,9 @@ JOB_CODES = {"Pending": "pending", "Processed": "decided", "Withdrawn": "withdra
 OVERDUE_CODES = {"Registered": "registered", "Accepted": "registered", "ExtensionGranted": "extension_granted",
                  "ExtensionRefused": "extension_refused", "Closed": "closed"}
 OVERDUES = "/payment-overdues/v1/overdues"
+CLAIM_CODES = {"InWaitingPeriod": "waiting", "UnderReview": "waiting", "Submitted": "waiting", "Paid": "paid",
+               "Rejected": "rejected", "Refused": "rejected"}
+CLAIMS = "/claims/v1/claims"
 
 _SECRET_KEYS = {"apikey", "api_key", "access_token", "accesstoken", "token", "authorization", "password"}
 
@@ -182,6 +185,16 @@ class AllianzTradeClient:
                             idempotency_key=idempotency_key)
         return _overdue_of(answer.body, overdue_id)
 
+    def file_claim(self, buyer_id, overdue_id, invoices, amount, currency, documents, idempotency_key):
+        """File a claim on the buyer's declared overdue; safe to repeat under the key."""
+        body = {"policy": self.policy, "companyId": buyer_id, "overdueId": overdue_id, "invoices": invoices,
+                "claimedAmount": Decimal(amount), "currencyCode": currency, "documents": list(documents)}
+        answer = self._call("POST", CLAIMS, body, idempotency_key=idempotency_key)
+        return _claim_of(answer.body, f"unknown:{idempotency_key}")
+
+    def claim_state(self, claim_id):
+        return _claim_of(self._call("GET", f"{CLAIMS}/{claim_id}").body, claim_id)
+
     def close_overdue(self, overdue_id, idempotency_key):
         """The declared invoices are paid: the declaration is closed."""
         answer = self._call("POST", f"{OVERDUES}/{overdue_id}/close", {"reasonCode": "Paid"},
@@ -251,6 +264,17 @@ def _refusal(answer: Answer, method, path) -> Exception:
                            where="[insurer]", hint="check policy_id and the key's access")
     return InsurerRefused(f"the insurer refused the call (HTTP {answer.status}): {text}", status=answer.status,
                           raw=raw, where=where)
+
+
+def _claim_of(body, fallback_id) -> ClaimFiling:
+    item = body if isinstance(body, dict) else {"body": body}
+    raw_state = item.get("claimStatusCode")
+    return ClaimFiling(id=_str(item.get("claimId")) or fallback_id,
+                       state=map_code(CLAIM_CODES, raw_state) if item.get("claimId") else UNKNOWN,
+                       raw_state=None if raw_state is None else str(raw_state),
+                       waiting_until=_date(item.get("waitingPeriodEnd")),
+                       indemnity=_decimal(item.get("indemnityAmount")),
+                       raw=scrub(item))
 
 
 def _overdue_of(body, fallback_id) -> OverdueFiling:

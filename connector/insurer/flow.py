@@ -30,6 +30,7 @@ recorded.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from ..operations import Operation, Write
 from .allianz import AllianzTradeClient
 from .errors import InsurerRefused, RequestAlreadyOpen
 from .ledger import Ledger
+from .claims import ClaimDesk
 from .overdues import OverdueDesk, invoice_payload, raw_text
 from .transport import RetryPolicy
 
@@ -69,6 +71,7 @@ class InsurerReport:
     grades: list = field(default_factory=list)        # (customer id, old grade, new grade)
     review: list = field(default_factory=list)        # messages for a person
     declarations: list = field(default_factory=list)  # (D id, customer id, name, what happened) this cycle
+    claims: list = field(default_factory=list)        # (C id, customer id, name, what happened) this cycle
     unread: list = field(default_factory=list)        # filings that went in but whose answer could not be read
     polled: list = field(default_factory=list)        # (customer id, request id, state) of requests polled
     problem: str | None = None                        # the insurer could not be reached or refused us
@@ -76,7 +79,7 @@ class InsurerReport:
     def summary(self) -> dict:
         return {"sent": len(self.sent), "queued": len(self.queued), "decisions": len(self.decisions),
                 "grades": len(self.grades), "review": len(self.review), "declarations": len(self.declarations),
-                "unread": len(self.unread), "polled": len(self.polled),
+                "unread": len(self.unread), "polled": len(self.polled), "claims": len(self.claims),
                 "problem": self.problem}
 
 
@@ -88,6 +91,7 @@ class InsurerStep:
         self.store = store
         self.ledger = Ledger(store)
         self.desk = OverdueDesk(store)
+        self.claims = ClaimDesk(store)
         self.terms = terms                # the policy terms ([insurance]); None: no overdue declarations
         self.as_of = as_of
         self.client = client if client is not None else make_client(config)
@@ -118,14 +122,14 @@ class InsurerStep:
         """`records` with the insurer's covers, grades and open declarations laid over the customers."""
         managed, buyers, pending = (self.ledger.managed_customers(), self.ledger.buyers(),
                                     self.ledger.pending_customers())
-        declared = self.desk.declared_customers()
+        declared, claimed = self.desk.declared_customers(), self.claims.open_customers()
         customers = []
         for c in records.get("customers", []):
             if c["id"] in managed:
                 c = dict(c, insurer_cover=self.desired_cover(c["id"], pending),
                          buyer_grade=(buyers.get(c["id"]) or {}).get("grade"))
-            if c["id"] in declared:
-                c = dict(c, declared_overdue=True)
+            if c["id"] in declared or c["id"] in claimed:
+                c = dict(c, declared_overdue=c["id"] in declared, claim_open=c["id"] in claimed)
             customers.append(c)
         return dict(records, customers=customers)
 
@@ -259,7 +263,7 @@ class InsurerStep:
         """What of the insurer side changes the policy's view: the decisions on record and the open declarations
         (a request that only went out changes no cover yet)."""
         decisions = self.store.db.execute("SELECT COUNT(*) FROM insurer_decisions").fetchone()[0]
-        return decisions, frozenset(self.desk.declared_customers())
+        return decisions, frozenset(self.desk.declared_customers()), frozenset(self.claims.open_customers())
 
     # -- overdue declarations ---------------------------------------------------------------------
 
@@ -268,10 +272,9 @@ class InsurerStep:
             changed = self.desk.plan(snapshot, self.terms, self.as_of, manual=self.config.declarations_manual,
                                      extensions=self.config.extensions, audit=self._audit)
         for row in changed["opened"]:
+            waits = "awaiting approval" if row["status"] == "awaiting_approval" else "queued"
             self.report.declarations.append((row["id"], row["customer_id"], row["customer_name"],
-                                             f"{row['kind']} opened, "
-                                             f"{'awaiting approval' if row['status'] == 'awaiting_approval' else 'queued'}"
-                                             f", to file by {row['deadline']}"))
+                                             f"{row['kind']} opened, {waits}, to file by {row['deadline']}"))
         for row, joined in changed["joined"]:
             self.report.declarations.append((row["id"], row["customer_id"], row["customer_name"],
                                              f"{len(joined)} further invoice(s) joined"))
@@ -282,6 +285,67 @@ class InsurerStep:
                   if inv.state == "posted" and inv.kind == "invoice" and inv.amount_residual > 0}
         if self.talk:
             self._talk(lambda: self._send_declarations(unpaid))
+        with self.store.transaction():
+            prepared = self.claims.plan(snapshot, self.terms, self.as_of, self.desk, audit=self._audit)
+        for claim in prepared:
+            self.report.claims.append((claim["id"], claim["customer_id"], claim["customer_name"],
+                                       f"prepared: {Decimal(claim['claimed']):,.2f} claimed, "
+                                       f"{Decimal(claim['expected']):,.2f} expected, to file by {claim['claim_by']}; "
+                                       "documents missing, awaiting approval (creditguard insurer approve "
+                                       f"C{claim['id']})"))
+        if self.talk:
+            self._talk(self._send_claims)
+
+    def _send_claims(self) -> None:
+        for claim in self.claims.claims(statuses=("queued",)):
+            declaration = self.desk.declaration(claim["declaration_id"])
+            buyer_id = self.ledger.buyer_id(claim["customer_id"]) or declaration["buyer_id"]
+            claim_file = json.loads(claim["file"])
+            with self.store.transaction():
+                self.claims.update(claim["id"], attempts=claim["attempts"] + 1)
+            invoices = [{"invoiceNumber": i["number"], "invoiceId": i["invoice_id"], "dueDate": i["due_date"],
+                         "amount": i["unpaid"], "currencyCode": i["currency"]} for i in claim_file["invoices"]]
+            documents = [kind for kind, where in claim_file["documents"].items() if where != "missing"]
+            try:
+                answer = self.client.file_claim(buyer_id, declaration["insurer_id"], invoices, claim["claimed"],
+                                                claim["currency"], documents, claim["key"])
+            except InsurerRefused as exc:
+                with self.store.transaction():
+                    self.claims.update(claim["id"], status="failed", message=exc.render())
+                self.report.review.append(f"customer {claim['customer_id']}: the insurer refused claim "
+                                          f"C{claim['id']}: {exc}")
+                continue
+            self._count_send()
+            status = "review" if answer.needs_review else "filed"
+            with self.store.transaction():
+                self.claims.update(claim["id"], status=status, insurer_id=answer.id, filed_at=_now(),
+                                   waiting_until=answer.waiting_until and answer.waiting_until.isoformat(),
+                                   raw=raw_text(answer.raw), message=answer.raw_state or "")
+                self._audit(claim["customer_id"], f"claim C{claim['id']} filed ({answer.raw_state or '?'})",
+                            claim["customer_name"])
+            self.report.claims.append((claim["id"], claim["customer_id"], claim["customer_name"],
+                                       f"filed ({answer.raw_state or '?'})" + (
+                                           f", waiting period to {answer.waiting_until.isoformat()}"
+                                           if answer.waiting_until else "")))
+        for claim in self.claims.claims(statuses=("filed",)):
+            answer = self.client.claim_state(claim["insurer_id"])
+            if answer.state in ("paid", "rejected"):
+                with self.store.transaction():
+                    self.claims.update(claim["id"], status=answer.state, raw=raw_text(answer.raw),
+                                       indemnity=None if answer.indemnity is None
+                                       else str(answer.indemnity.quantize(Decimal("0.01"))))
+                    self._audit(claim["customer_id"], f"claim C{claim['id']} {answer.state}"
+                                + (f": indemnity {answer.indemnity:,.2f}" if answer.indemnity is not None else ""),
+                                claim["customer_name"])
+                self.report.claims.append((claim["id"], claim["customer_id"], claim["customer_name"],
+                                           f"{answer.state}" + (f": indemnity {answer.indemnity:,.2f} "
+                                                                f"{claim['currency'] or ''}"
+                                                                if answer.indemnity is not None else "")))
+            elif answer.needs_review:
+                with self.store.transaction():
+                    self.claims.update(claim["id"], status="review", raw=raw_text(answer.raw))
+                self.report.review.append(f"customer {claim['customer_id']}: the insurer's answer on claim "
+                                          f"C{claim['id']} could not be read (state {answer.raw_state!r}); kept raw")
 
     def _audit(self, customer_id, event, name) -> None:
         self.store.audit(customer_id, event, name=name, actor="credit guard")

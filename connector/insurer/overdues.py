@@ -1,7 +1,7 @@
 """Overdue declarations to the insurer: on time, once, and joined by the buyer's later overdues.
 
-The policy terms (`[insurance]`, README "The credit insurer") say when: an undisputed invoice unpaid `declare_after_days`
-after its due date is in "state of default" and must be declared by its due date + `overdue_notification_days`
+The policy terms (`[insurance]`, README "The credit insurer") say when: an undisputed invoice unpaid
+`declare_after_days` after its due date is in "state of default" and must be declared by its due date + `overdue_notification_days`
 (the declaration deadline). Per customer, after each evaluation (`OverdueDesk.plan`):
 
     an invoice reaches the threshold, no open declaration   a declaration is opened with every overdue invoice

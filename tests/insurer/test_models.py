@@ -42,4 +42,4 @@ def test_public_names_are_pinned():
         "IdempotencyConflict"])
     assert sorted(mappings.insurer.__all__) == sorted([
         "BuyerIdentity", "CoverRequest", "CoverDecision", "Cover", "BuyerGrade", "DecisionStatus", "RequestState",
-        "OverdueFiling", "UNKNOWN", "map_code"])
+        "OverdueFiling", "ClaimFiling", "UNKNOWN", "map_code"])

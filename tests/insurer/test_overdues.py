@@ -68,3 +68,36 @@ def test_an_answer_the_client_cannot_read_is_unknown_and_kept_raw(client, sim, m
                         lambda body: (lambda s, a: (s, {**a, "overdueStatusCode": "Quarantined"}))(*original(body)))
     filing = client.declare_overdue("100001", "OVD", [invoice("INV-2", 40)], "overdue/c1/3")
     assert filing.state == "unknown" and filing.needs_review and filing.raw["overdueStatusCode"] == "Quarantined"
+
+
+def test_a_claim_on_a_declared_overdue_is_paid_after_the_waiting_period_at_the_policy_percentage(client, sim):
+    filing = client.declare_overdue("100001", "OVD", [invoice("INV-5", 120, "5000")], "overdue/c1/5")
+    claim = client.file_claim("100001", filing.id, [invoice("INV-5", 120, "5000")], Decimal("5000"), "EUR",
+                              ["invoices", "statement of account"], "claim/c1/5")
+    assert claim.state == "waiting" and claim.waiting_until == START.date() + dt.timedelta(days=180)
+    assert client.file_claim("100001", filing.id, [invoice("INV-5", 120, "5000")], Decimal("5000"), "EUR",
+                             ["invoices", "statement of account"], "claim/c1/5").id == claim.id     # replayed
+    sim.advance(days=179)
+    assert client.claim_state(claim.id).state == "waiting"
+    sim.advance(days=1)
+    paid = client.claim_state(claim.id)
+    assert (paid.state, paid.indemnity) == ("paid", Decimal("4500.00"))                 # 90 % of 5,000
+
+
+def test_a_claim_needs_the_buyers_declared_overdue(client):
+    with pytest.raises(InsurerRefused, match="overdueId"):
+        client.file_claim("100001", "O-none", [invoice("A", 100)], Decimal("100"), "EUR", [], "claim/none")
+
+
+@pytest.mark.parametrize("claimed, threshold, deductible, percent, expected", [
+    ("5000", "0", "0", "90", "4500.00"), ("5000", "0", "1000", "80", "3200.00"),
+    ("500", "500", "0", "90", "0.00"), ("800", "0", "1000", "90", "0.00"),
+])
+def test_the_expected_indemnity_applies_threshold_deductible_and_percentage(claimed, threshold, deductible,
+                                                                            percent, expected):
+    from connector.insurer.claims import expected_indemnity
+    from mappings.models import PolicyTerms
+    terms = PolicyTerms(max_credit_period_days=90, max_extension_days=60, overdue_notification_days=60,
+                        claim_threshold=Decimal(threshold), deductible=Decimal(deductible),
+                        insured_percent=Decimal(percent))
+    assert expected_indemnity(Decimal(claimed), terms) == Decimal(expected)

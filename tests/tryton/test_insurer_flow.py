@@ -70,14 +70,14 @@ def client(sim, waits):
 
 @pytest.fixture
 def make_config(tmp_path, tryton_server, tryton_db, sim):
-    def make(approval='auto', api_key=API_KEY, insurer_extra=''):
+    def make(approval='auto', api_key=API_KEY, insurer_extra='', insurance_extra=''):
         path = tmp_path / 'creditguard.toml'
         key_line = f'api_key = "{api_key}"\n' if api_key else ''
         path.write_text(f'[erp]\nkind = "tryton"\nurl = "{tryton_server.url}"\ndatabase = "{tryton_db}"\n'
             f'user = "connector"\npassword = "{USERS["connector"]}"\ntimeout = 30\n\n'
             '[store]\npath = "store.sqlite"\n\n'
             '[insurance]\nmax_credit_period_days = 90\nmax_extension_days = 60\noverdue_notification_days = 60\n'
-            'discretionary_limit = "10000"\n\n'
+            f'discretionary_limit = "10000"\n{insurance_extra}\n'
             f'[insurer]\nkind = "allianz"\nurl = "{sim.url}"\n{key_line}policy_id = "POL-1"\n'
             f'approval = "{approval}"\n{insurer_extra}')
         return path

@@ -152,3 +152,64 @@ def test_a_buyer_allowed_an_extension_gets_an_extension_request_first(make_confi
     assert declaration['kind'] == 'EXP' and declaration['status'] == 'filed'
     assert declaration['message'] == 'ExtensionGranted'
     assert any('EXP opened' in what for *_, what in report.insurer.declarations)
+
+
+CLAIMS = 'claim_filing_days = 90\nwaiting_period_days = 180\n'
+
+
+def claims(config_path):
+    from connector.insurer.claims import ClaimDesk
+    with Store(config_path.parent / 'store.sqlite') as store:
+        return ClaimDesk(store).claims()
+
+
+def test_an_unpaid_declared_overdue_is_claimed_once_after_approval_and_indemnified_after_the_waiting_period(
+        make_config, client, sim, books, admin, today):
+    config = make_config(insurance_extra=CLAIMS)
+    acme = booked(books, 'Acme Handels GmbH', 55)
+    cycle(config, client, as_of=today)                                   # declared
+    assert not claims(config)
+    later = cycle(config, client, as_of=today + dt.timedelta(days=5))    # 60 days: the extension period is over
+    [claim] = claims(config)
+    assert claim['status'] == 'awaiting_approval' and claim['claimed'] == '2000.00' and claim['expected'] == '1800.00'
+    assert claim['claim_by'] == (today + dt.timedelta(days=95)).isoformat()
+    assert result_of(later, acme).facts['claim_open'] is True
+    cycle(config, client, as_of=today + dt.timedelta(days=6))
+    assert sim.engine.state['claims'] == {}                 # documents missing and nobody approved: not filed
+    shown = creditguard('insurer', 'claims', '--config', config)
+    assert shown.returncode == 0, shown.stderr
+    assert 'documents missing: proof of delivery, sales order or contract' in shown.stdout
+    assert 'statement of account: 1 open item' in shown.stdout
+    deadlines = creditguard('insurer', 'deadlines', '--config', config, '--as-of', today.isoformat())
+    assert f"claim by {claim['claim_by']} (95 days left): {acme} Acme Handels GmbH: claim C{claim['id']}" \
+        in deadlines.stdout
+
+    approved = creditguard('insurer', 'approve', '--config', config, f"C{claim['id']}")
+    assert approved.returncode == 0 and 'missing: proof of delivery' in approved.stdout
+    cycle(config, client, as_of=today + dt.timedelta(days=7))
+    cycle(config, client, as_of=today + dt.timedelta(days=8))
+    assert len(sim.engine.state['claims']) == 1                          # filed once
+    [claim] = claims(config)
+    assert claim['status'] == 'filed' and claim['insurer_id']
+
+    sim.advance(days=180)                                                 # the waiting period runs out
+    paid = cycle(config, client, as_of=today + dt.timedelta(days=190))
+    [claim] = claims(config)
+    assert claim['status'] == 'paid' and claim['indemnity'] == '1800.00'   # 90 % of 2,000
+    assert any('indemnity 1,800.00' in what for *_, what in paid.insurer.claims)
+    assert result_of(paid, acme).facts['claim_open'] is False
+
+
+def test_a_claim_paid_before_filing_is_cancelled(make_config, client, sim, books, today):
+    config = make_config(insurance_extra=CLAIMS)
+    acme = booked(books, 'Acme Handels GmbH', 60)
+    cycle(config, client, as_of=today)
+    [claim] = claims(config)
+    assert claim['status'] == 'awaiting_approval'
+    [invoice] = books.client.search('account.invoice', [('party', '=', acme)], 0, None, None)
+    books.pay_invoice(invoice)
+    cycle(config, client, as_of=today + dt.timedelta(days=1))
+    [claim] = claims(config)
+    assert claim['status'] == 'cancelled' and sim.engine.state['claims'] == {}
+    [(declaration, _)] = declarations(config)
+    assert declaration['status'] == 'closed'                              # and the declaration closed

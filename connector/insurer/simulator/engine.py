@@ -50,6 +50,7 @@ class Engine:
         self._at: Optional[dt.datetime] = None              # the time a decision or event is being made at
         self.state = self._load() or self._fresh()
         self.state.setdefault("overdues", {})
+        self.state.setdefault("claims", {})
         self.state["stats"].setdefault("overdue_declarations", 0)
         self.grades = {b.id: b.grade for b in scenario.buyers}
         self.grades.update({k: v["grade"] for k, v in self.state["grades"].items()})
@@ -472,6 +473,52 @@ class Engine:
             overdue["invoices"] += [i for i in invoices if i["invoiceId"] not in known]
         self._save()
         return 200, overdue
+
+    # -- claims ----------------------------------------------------------------------------------
+
+    def file_claim(self, body) -> tuple[int, dict]:
+        """POST /claims/v1/claims (inside `idempotent`): on an open overdue of the buyer; decided when the
+        waiting period has run (on the simulated clock)."""
+        if not isinstance(body, dict):
+            return _error(400, "BadRequest", "a JSON object is expected")
+        company, overdue_id = str(body.get("companyId") or ""), str(body.get("overdueId") or "")
+        overdue = self.state["overdues"].get(overdue_id)
+        if company not in self.buyers:
+            return _error(404, "NotFound", "No buyer match found")
+        if overdue is None or overdue["companyId"] != company:
+            return _error(422, "NoOverdue", "a claim needs the buyer's declared overdue (overdueId)")
+        try:
+            claimed = Decimal(str(body.get("claimedAmount")))
+            if not claimed.is_finite() or claimed <= 0:
+                raise ArithmeticError
+        except ArithmeticError:
+            return _error(422, "InvalidAmount", "claimedAmount must be a positive number")
+        now = self.now()
+        claim = {"claimId": self._next("K"), "companyId": company, "overdueId": overdue_id,
+                 "claimedAmount": claimed, "currencyCode": body.get("currencyCode"),
+                 "documents": list(body.get("documents") or []), "claimStatusCode": "InWaitingPeriod",
+                 "filingDate": _iso(now),
+                 "waitingPeriodEnd": (now + dt.timedelta(days=self.scenario.waiting_period_days)).date().isoformat(),
+                 "indemnityAmount": None}
+        self.state["claims"][claim["claimId"]] = claim
+        self._save()
+        return 201, claim
+
+    def claim(self, claim_id) -> tuple[int, dict]:
+        with self.lock:
+            self._tick()
+            claim = self.state["claims"].get(claim_id)
+            if claim is None:
+                return _error(404, "NotFound", "no such claim")
+            if claim["claimStatusCode"] == "InWaitingPeriod" and \
+                    self.now().date() >= dt.date.fromisoformat(claim["waitingPeriodEnd"]):
+                loss, terms = Decimal(str(claim["claimedAmount"])), self.scenario
+                paid = Decimal(0) if loss <= terms.claim_threshold else \
+                    (max(Decimal(0), loss - terms.deductible) * terms.insured_percent / 100).quantize(Decimal("0.01"))
+                claim.update(claimStatusCode="Paid" if paid > 0 else "Rejected", indemnityAmount=paid,
+                             decisionDate=_iso(self.now()))
+                self._save()
+            return 200, claim
 
     def stats(self) -> dict:
         with self.lock:

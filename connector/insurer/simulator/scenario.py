@@ -134,6 +134,12 @@ class Scenario(BaseModel):
     # cancels the buyer's cover (the practice: the insurer may; by default the simulator does)
     overdue_notification_days: Annotated[int, Field(ge=0)] = 60
     cancel_cover_on_late_declaration: bool = True
+    # claims: paid after the waiting period, insured_percent of the loss above the deductible (nothing at or
+    # below the threshold)
+    waiting_period_days: Annotated[int, Field(ge=0)] = 180
+    insured_percent: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(90)
+    claim_threshold: Annotated[Decimal, Field(ge=0)] = Decimal(0)
+    deductible: Annotated[Decimal, Field(ge=0)] = Decimal(0)
     referral_hours: Annotated[float, Field(ge=0)] = 48
     step: Positive = Decimal(1000)
     currency: Currency = "EUR"

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 _JOB = re.compile(r"^/riskinfo/v3/jobs/([^/]+)$")
 _COVER = re.compile(r"^/riskinfo/v3/covers/([^/]+)$")
 _GRADE = re.compile(r"^/riskinfo/v3/companies/([^/]+)/grade$")
+_CLAIM = re.compile(r"^/claims/v1/claims/([^/]+)$")
 _OVERDUE = re.compile(r"^/payment-overdues/v1/overdues/([^/]+)(?:/(invoices|close))?$")
 
 
@@ -133,6 +134,11 @@ class _Handler(BaseHTTPRequestHandler):
             return (*engine.idempotent(key, method, path, body, lambda: engine.request_cover(body)), {})
         if method == "POST" and path == "/riskinfo/v3/covers/search":
             return engine.search_covers(body)
+        if method == "POST" and path == "/claims/v1/claims":
+            return (*engine.idempotent(key, method, path, body, lambda: engine.file_claim(body)), {})
+        match = _CLAIM.match(path)
+        if match and method == "GET":
+            return (*engine.claim(match[1]), {})
         if method == "POST" and path == "/payment-overdues/v1/overdues":
             return (*engine.idempotent(key, method, path, body, lambda: engine.declare_overdue(body)), {})
         match = _OVERDUE.match(path)

@@ -1,0 +1,135 @@
+"""Claims: a declared overdue still unpaid on the claim date becomes a claim file, filed once, followed to payment.
+
+Terms (`[insurance]`; claims are off without `claim_filing_days`): the claim date of a filed declaration is its
+oldest invoice's due date + `max_extension_days` (the end of the extension period); the claim must be filed by
+the claim date + `claim_filing_days`. The insurer pays, after `waiting_period_days`, `insured_percent` of the loss
+above the `deductible` — nothing when the loss is at or below the `claim_threshold`.
+
+The claim file (`ClaimDesk.plan`, once per declaration) holds what the ERP gives: the claimed invoices with what
+is still unpaid on them, the statement of account (every open item of the buyer), the declaration it follows,
+the amounts claimed, the threshold and deductible applied and the expected indemnity. What the ERP does not give
+Credit Guard — the proof of delivery and the sales order or contract — is listed as missing: a claim with a
+document missing waits for a person (`creditguard insurer approve C<n>`, which records who let it go with what
+missing), and is never filed otherwise. Paid before filing: cancelled. Filed: followed each cycle to its
+indemnity (or refusal), which is recorded against the claim.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import ROUND_HALF_UP, Decimal
+
+__all__ = ["ClaimDesk", "CLAIM_OPEN", "expected_indemnity", "MISSING_ALWAYS"]
+
+CLAIM_OPEN = ("awaiting_approval", "queued", "filed", "review")
+MISSING_ALWAYS = ("proof of delivery", "sales order or contract")   # not read from the ERP: a person brings them
+STATUS_WORDS = {"awaiting_approval": "awaiting approval", "queued": "queued (goes out with the next cycle)",
+                "filed": "filed, in the waiting period", "paid": "indemnity paid", "rejected": "refused by the insurer",
+                "cancelled": "cancelled (paid before filing)", "review": "answer needs review",
+                "failed": "the insurer refused the filing (see message)"}
+CENT = Decimal("0.01")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def expected_indemnity(claimed: Decimal, terms) -> Decimal:
+    """What the policy pays on a loss of `claimed`: nothing at or below the threshold, else the insured share of
+    the loss above the deductible."""
+    if claimed <= terms.claim_threshold:
+        return Decimal("0.00")
+    return (max(Decimal(0), claimed - terms.deductible) * terms.insured_percent / 100).quantize(CENT, ROUND_HALF_UP)
+
+
+class ClaimDesk:
+    def __init__(self, store):
+        self.store = store
+        self.db = store.db
+
+    def claims(self, *, statuses=None, where="", args=()) -> list[dict]:
+        query, params = "SELECT * FROM insurer_claims WHERE 1=1" + where, list(args)
+        if statuses:
+            query += f" AND status IN ({', '.join('?' * len(statuses))})"
+            params += list(statuses)
+        cursor = self.db.execute(query + " ORDER BY id", params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor]
+
+    def claim(self, row_id) -> dict | None:
+        rows = self.claims(where=" AND id=?", args=(row_id,))
+        return rows[0] if rows else None
+
+    def open_customers(self) -> set[str]:
+        """Customers with a claim not yet paid, refused or cancelled: the `claim_open` fact."""
+        return {c["customer_id"] for c in self.claims(statuses=CLAIM_OPEN)}
+
+    def update(self, row_id, **values) -> None:
+        values["updated_at"] = _now()
+        sets = ", ".join(f"{name}=?" for name in values)
+        self.db.execute(f"UPDATE insurer_claims SET {sets} WHERE id=?", (*values.values(), row_id))
+
+    def plan(self, snapshot, terms, as_of, overdue_desk, audit=None) -> list[dict]:
+        """Prepare the claims due on `as_of` and cancel those paid before filing; the claims prepared. Call in a
+        transaction."""
+        if terms.claim_filing_days is None:
+            return []
+        residual = {inv.id: inv.amount_residual for inv in snapshot.invoices
+                    if inv.state == "posted" and inv.kind == "invoice" and inv.amount_residual > 0}
+        prepared = []
+        claimed_for = {c["declaration_id"] for c in self.claims()}
+        for declaration in overdue_desk.declarations(statuses=("filed",)):
+            invoices = overdue_desk.invoices(declaration["id"])
+            if declaration["id"] in claimed_for or not invoices:
+                continue
+            claim_from = min(dt.date.fromisoformat(i["due_date"]) for i in invoices) + \
+                dt.timedelta(days=terms.max_extension_days)
+            unpaid = [i for i in invoices if i["invoice_id"] in residual]
+            if as_of < claim_from or not unpaid:
+                continue
+            prepared.append(self._prepare(snapshot, terms, declaration, unpaid, residual, claim_from, audit))
+        for claim in self.claims(statuses=("awaiting_approval", "queued")):
+            rows = json.loads(claim["file"])["invoices"]
+            if not any(r["invoice_id"] in residual for r in rows):
+                self.update(claim["id"], status="cancelled", message="paid before filing")
+                if audit:
+                    audit(claim["customer_id"], f"claim C{claim['id']} cancelled: paid before filing",
+                          claim["customer_name"])
+        return prepared
+
+    def _prepare(self, snapshot, terms, declaration, unpaid, residual, claim_from, audit) -> dict:
+        customer_id = declaration["customer_id"]
+        claimed = sum((residual[i["invoice_id"]] for i in unpaid), Decimal(0)).quantize(CENT)
+        expected = expected_indemnity(claimed, terms)
+        statement = [{"number": inv.number or inv.id, "invoice_id": inv.id, "kind": inv.kind,
+                      "due_date": (inv.due_date or inv.invoice_date).isoformat(), "residual": str(inv.amount_residual),
+                      "currency": inv.currency}
+                     for inv in snapshot.invoices if inv.customer_id == customer_id and inv.state == "posted"
+                     and inv.amount_residual > 0]
+        claim_file = {
+            "declaration": {"id": declaration["id"], "insurer_id": declaration["insurer_id"],
+                            "filed_at": declaration["filed_at"], "kind": declaration["kind"]},
+            "invoices": [{"invoice_id": i["invoice_id"], "number": i["number"] or i["invoice_id"],
+                          "due_date": i["due_date"], "declared": i["amount"],
+                          "unpaid": str(residual[i["invoice_id"]]), "currency": i["currency"]} for i in unpaid],
+            "statement_of_account": statement,
+            "claimed": str(claimed), "claim_threshold": str(terms.claim_threshold),
+            "deductible": str(terms.deductible), "insured_percent": str(terms.insured_percent),
+            "expected_indemnity": str(expected),
+            "documents": {"invoices": "from the ERP", "statement of account": "from the ERP",
+                          **{kind: "missing" for kind in MISSING_ALWAYS}},
+        }
+        claim_by = claim_from + dt.timedelta(days=terms.claim_filing_days)
+        now = _now()
+        cursor = self.db.execute(
+            "INSERT INTO insurer_claims (key, declaration_id, customer_id, customer_name, status, claim_from, "
+            "claim_by, currency, claimed, expected, file, missing, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, 'awaiting_approval', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (f"creditguard/claim/{customer_id}/D{declaration['id']}", declaration["id"], customer_id,
+             declaration["customer_name"], claim_from.isoformat(), claim_by.isoformat(), declaration["currency"],
+             str(claimed), str(expected), json.dumps(claim_file), json.dumps(list(MISSING_ALWAYS)), now, now))
+        if audit:
+            audit(customer_id, f"claim C{cursor.lastrowid} prepared on declaration D{declaration['id']}: "
+                  f"{claimed:,.2f} claimed, {expected:,.2f} expected; missing: {', '.join(MISSING_ALWAYS)}",
+                  declaration["customer_name"])
+        return self.claim(cursor.lastrowid)
