@@ -268,7 +268,8 @@ def cmd_claims(args) -> int:
                   f"{Decimal(claim_file['deductible']):,.2f}, nothing at or below "
                   f"{Decimal(claim_file['claim_threshold']):,.2f})"
                   f", {CLAIM_WORDS.get(c['status'], c['status'])}, file by {c['claim_by']}"
-                  + (f", indemnity {Decimal(c['indemnity']):,.2f}" if c["indemnity"] else "") + "\n")
+                  + (f", indemnity {Decimal(c['indemnity']):,.2f}" if c["indemnity"] else "")
+                  + (f", recovered since {Decimal(c['recovered']):,.2f}" if c["recovered"] else "") + "\n")
         for i in claim_file["invoices"]:
             out.write(f"    invoice {terminal.clean(i['number'])} due {i['due_date']}: "
                       f"{Decimal(i['unpaid']):,.2f} unpaid\n")

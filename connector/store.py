@@ -94,7 +94,7 @@ CREATE TABLE IF NOT EXISTS insurer_claims (id INTEGER PRIMARY KEY, key TEXT NOT 
                                            customer_id TEXT NOT NULL, customer_name TEXT, status TEXT NOT NULL,
                                            claim_from TEXT NOT NULL, claim_by TEXT NOT NULL, currency TEXT,
                                            claimed TEXT NOT NULL, expected TEXT NOT NULL, file TEXT NOT NULL,
-                                           missing TEXT NOT NULL, insurer_id TEXT, indemnity TEXT,
+                                           missing TEXT NOT NULL, insurer_id TEXT, indemnity TEXT, recovered TEXT,
                                            waiting_until TEXT, message TEXT, raw TEXT, approved_by TEXT,
                                            attempts INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
                                            filed_at TEXT, updated_at TEXT NOT NULL);

@@ -11,7 +11,8 @@ the amounts claimed, the threshold and deductible applied and the expected indem
 Credit Guard — the proof of delivery and the sales order or contract — is listed as missing: a claim with a
 document missing waits for a person (`creditguard insurer approve C<n>`, which records who let it go with what
 missing), and is never filed otherwise. Paid before filing: cancelled. Filed: followed each cycle to its
-indemnity (or refusal), which is recorded against the claim.
+indemnity (or refusal), which is recorded against the claim; what the buyer pays on the claimed invoices after
+that is recorded as the claim's recovery (`ClaimDesk.recoveries`), which the insured owes the insurer its share of.
 """
 from __future__ import annotations
 
@@ -96,6 +97,23 @@ class ClaimDesk:
                     audit(claim["customer_id"], f"claim C{claim['id']} cancelled: paid before filing",
                           claim["customer_name"])
         return prepared
+
+    def recoveries(self, snapshot, audit=None) -> list[tuple[dict, Decimal]]:
+        """Paid claims whose invoices the buyer has paid (part of) since: the recovery recorded, once per change.
+        Call in a transaction."""
+        residual = {inv.id: inv.amount_residual for inv in snapshot.invoices if inv.state == "posted"}
+        found = []
+        for claim in self.claims(statuses=("paid",)):
+            rows = json.loads(claim["file"])["invoices"]
+            unpaid_now = sum((residual.get(r["invoice_id"], Decimal(0)) for r in rows), Decimal(0))
+            recovered = max(Decimal(0), Decimal(claim["claimed"]) - unpaid_now).quantize(CENT)
+            if recovered != Decimal(claim["recovered"] or 0):
+                self.update(claim["id"], recovered=str(recovered))
+                if audit:
+                    audit(claim["customer_id"], f"recovery on claim C{claim['id']}: {recovered:,.2f} paid by the "
+                          "buyer since the indemnity (the insurer's share is due to it)", claim["customer_name"])
+                found.append((claim, recovered))
+        return found
 
     def _prepare(self, snapshot, terms, declaration, unpaid, residual, claim_from, audit) -> dict:
         customer_id = declaration["customer_id"]

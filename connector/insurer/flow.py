@@ -287,6 +287,10 @@ class InsurerStep:
             self._talk(lambda: self._send_declarations(unpaid))
         with self.store.transaction():
             prepared = self.claims.plan(snapshot, self.terms, self.as_of, self.desk, audit=self._audit)
+            for claim, recovered in self.claims.recoveries(snapshot, audit=self._audit):
+                self.report.claims.append((claim["id"], claim["customer_id"], claim["customer_name"],
+                                           f"recovery recorded: {recovered:,.2f} paid by the buyer after the "
+                                           "indemnity"))
         for claim in prepared:
             self.report.claims.append((claim["id"], claim["customer_id"], claim["customer_name"],
                                        f"prepared: {Decimal(claim['claimed']):,.2f} claimed, "

@@ -199,6 +199,15 @@ def test_an_unpaid_declared_overdue_is_claimed_once_after_approval_and_indemnifi
     assert any('indemnity 1,800.00' in what for *_, what in paid.insurer.claims)
     assert result_of(paid, acme).facts['claim_open'] is False
 
+    [invoice] = books.client.search('account.invoice', [('party', '=', acme)], 0, None, None)
+    books.pay_invoice(invoice, amount=500)                                # the buyer pays part after all
+    recovered = cycle(config, client, as_of=today + dt.timedelta(days=191))
+    [claim] = claims(config)
+    assert claim['recovered'] == '500.00'
+    assert any('recovery recorded: 500.00' in what for *_, what in recovered.insurer.claims)
+    cycle(config, client, as_of=today + dt.timedelta(days=192))
+    assert [c['recovered'] for c in claims(config)] == ['500.00']
+
 
 def test_a_claim_paid_before_filing_is_cancelled(make_config, client, sim, books, today):
     config = make_config(insurance_extra=CLAIMS)
