@@ -282,53 +282,50 @@ def cmd_claims(args) -> int:
     return 0
 
 
-def _approve_claim(args, config) -> int:
+def _awaiting(args, config, letter, what, listing, find, words) -> dict:
+    """The declaration or claim `args.request_id` names (D3, C2), checked to be awaiting approval."""
     text = str(args.request_id)[1:]
     if not text.isdigit():
-        raise BadInput(f"{args.request_id!r} is not a claim (C and its number, e.g. C2)",
-                       where="creditguard insurer approve", hint="see `creditguard insurer claims`")
+        raise BadInput(f"{args.request_id!r} is not {what} ({letter} and its number, e.g. {letter}3)",
+                       where="creditguard insurer approve", hint=f"see `creditguard insurer {listing}`")
+    row = find(int(text))
+    if row is None:
+        raise BadInput(f"no {what} {letter}{text}", where=str(config.store_path),
+                       hint=f"see `creditguard insurer {listing} --config {args.config}`")
+    if row["status"] != "awaiting_approval":
+        raise BadInput(f"{what} {letter}{text} is {words.get(row['status'], row['status'])}, not awaiting approval",
+                       where=str(config.store_path))
+    return row
+
+
+def _approve_claim(args, config) -> int:
     with open_store(config) as store:
         desk = ClaimDesk(store)
-        claim = desk.claim(int(text))
-        if claim is None:
-            raise BadInput(f"no claim C{text}", where=str(config.store_path),
-                           hint=f"see `creditguard insurer claims --config {args.config}`")
-        if claim["status"] != "awaiting_approval":
-            raise BadInput(f"claim C{text} is {CLAIM_WORDS.get(claim['status'])}, not awaiting approval",
-                           where=str(config.store_path))
+        claim = _awaiting(args, config, "C", "claim", "claims", desk.claim, CLAIM_WORDS)
         who, missing = getpass.getuser(), json.loads(claim["missing"])
         with store.transaction():
             desk.update(claim["id"], status="queued", approved_by=who)
-            store.audit(claim["customer_id"], f"claim C{text} approved" + (
+            store.audit(claim["customer_id"], f"claim C{claim['id']} approved" + (
                 f" with documents missing: {', '.join(missing)}" if missing else ""), actor=who,
                 name=claim["customer_name"])
-    print(f"C{text} {claim['customer_name']}: claim of {Decimal(claim['claimed']):,.2f} approved"
+    print(f"C{claim['id']} {claim['customer_name']}: claim of {Decimal(claim['claimed']):,.2f} approved"
           + (f" (missing: {', '.join(missing)})" if missing else "") + "; it goes to the insurer with the next cycle "
           f"(file by {claim['claim_by']})")
     return 0
 
 
 def _approve_declaration(args, config) -> int:
-    text = str(args.request_id)[1:]
-    if not text.isdigit():
-        raise BadInput(f"{args.request_id!r} is not a declaration (D and its number, e.g. D3)",
-                       where="creditguard insurer approve", hint="see `creditguard insurer declarations`")
     with open_store(config) as store:
         desk = OverdueDesk(store)
-        declaration = desk.declaration(int(text))
-        if declaration is None:
-            raise BadInput(f"no overdue declaration D{text}", where=str(config.store_path),
-                           hint=f"see `creditguard insurer declarations --config {args.config}`")
-        if declaration["status"] != "awaiting_approval":
-            raise BadInput(f"declaration D{text} is {DECLARATION_WORDS.get(declaration['status'])}, not awaiting "
-                           "approval", where=str(config.store_path))
+        declaration = _awaiting(args, config, "D", "overdue declaration", "declarations", desk.declaration,
+                                DECLARATION_WORDS)
         who = getpass.getuser()
         with store.transaction():
             desk.update(declaration["id"], status="queued", approved_by=who)
-            store.audit(declaration["customer_id"], f"overdue declaration D{text} approved", actor=who,
+            store.audit(declaration["customer_id"], f"overdue declaration D{declaration['id']} approved", actor=who,
                         name=declaration["customer_name"])
-    print(f"D{text} {declaration['customer_name']}: {declaration['kind']} declaration approved; it goes to the "
-          f"insurer with the next cycle (deadline {declaration['deadline']})")
+    print(f"D{declaration['id']} {declaration['customer_name']}: {declaration['kind']} declaration approved; it goes "
+          f"to the insurer with the next cycle (deadline {declaration['deadline']})")
     return 0
 
 

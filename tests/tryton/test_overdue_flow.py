@@ -72,6 +72,11 @@ def test_a_payment_before_filing_files_nothing(make_config, client, sim, books, 
     assert declaration['status'] == 'cancelled' and filed(sim) == 0
     shown = creditguard('insurer', 'deadlines', '--config', config, '--as-of', today.isoformat())
     assert 'No open deadline.' in shown.stdout
+    for wrong, says in ((f"D{declaration['id']}", 'is cancelled (paid before filing), not awaiting approval'),
+                        ('D99', 'no overdue declaration D99'), ('Dx', "is not overdue declaration"),
+                        ('C1', 'no claim C1'), ('seven', 'neither a request ID')):
+        refused = creditguard('insurer', 'approve', '--config', config, wrong)
+        assert refused.returncode == 2 and says in refused.stderr and 'Traceback' not in refused.stderr
 
 
 def test_further_overdues_join_the_open_declaration(make_config, client, sim, books, today):
