@@ -175,8 +175,9 @@ class Store:
                 for statement in filter(str.strip, _OVERDUE_SCHEMA.split(";")):
                     self.db.execute(statement)
                 columns = {row[1] for row in self.db.execute("PRAGMA table_info(insurer_buyers)")}
-                if "grade_checked_at" not in columns:
-                    self.db.execute("ALTER TABLE insurer_buyers ADD COLUMN grade_checked_at TEXT")
+                for column in ("grade_checked_at", "insolvent_since"):
+                    if column not in columns:
+                        self.db.execute(f"ALTER TABLE insurer_buyers ADD COLUMN {column} TEXT")
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _episodes_without_policy(self):

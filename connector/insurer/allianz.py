@@ -56,6 +56,7 @@ COVER_CODES = {
     "PartialAgreement": "partial", "Reduction": "partial",           # ASSUMED (simulator vocabulary)
     "Refused": "refused", "Refusal": "refused",                      # single-invoice vocabulary / assumed
     "Cancelled": "cancelled", "Cancellation": "cancelled", "Revoked": "cancelled",
+    "Insolvency": "cancelled",                                       # ASSUMED: the buyer's insolvency ends cover
     "Expired": "expired", "Expiry": "expired",
     "Assessing": "pending", "Pending": "pending",
 }

@@ -1,7 +1,8 @@
 """Claims: a declared overdue still unpaid on the claim date becomes a claim file, filed once, followed to payment.
 
 Terms (`[insurance]`; claims are off without `claim_filing_days`): the claim date of a filed declaration is its
-oldest invoice's due date + `max_extension_days` (the end of the extension period); the claim must be filed by
+oldest invoice's due date + `max_extension_days` (the end of the extension period), or the date the insurer
+reported the buyer insolvent, if earlier; the claim must be filed by
 the claim date + `claim_filing_days`. The insurer pays, after `waiting_period_days`, `insured_percent` of the loss
 above the `deductible` — nothing when the loss is at or below the `claim_threshold`.
 
@@ -70,7 +71,7 @@ class ClaimDesk:
         sets = ", ".join(f"{name}=?" for name in values)
         self.db.execute(f"UPDATE insurer_claims SET {sets} WHERE id=?", (*values.values(), row_id))
 
-    def plan(self, snapshot, terms, as_of, overdue_desk, audit=None) -> list[dict]:
+    def plan(self, snapshot, terms, as_of, overdue_desk, audit=None, insolvent=None) -> list[dict]:
         """Prepare the claims due on `as_of` and cancel those paid before filing; the claims prepared. Call in a
         transaction."""
         if terms.claim_filing_days is None:
@@ -85,6 +86,8 @@ class ClaimDesk:
                 continue
             claim_from = min(dt.date.fromisoformat(i["due_date"]) for i in invoices) + \
                 dt.timedelta(days=terms.max_extension_days)
+            if (insolvent or {}).get(declaration["customer_id"]):       # insolvency: the loss is there now
+                claim_from = min(claim_from, dt.date.fromisoformat(insolvent[declaration["customer_id"]]))
             unpaid = [i for i in invoices if i["invoice_id"] in residual]
             if as_of < claim_from or not unpaid:
                 continue

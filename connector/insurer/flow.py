@@ -226,6 +226,11 @@ class InsurerStep:
             return True
         self.store.audit(customer_id, f"insurer cover {_decision_text(decision)}", name=name,
                          reason=decision.reason, actor=self.actor)
+        if (decision.raw_status or "").strip().casefold() == "insolvency":
+            since = (decision.effective_date or self.as_of).isoformat()
+            self.ledger.set_insolvent(customer_id, since)
+            self.store.audit(customer_id, f"the insurer reports the buyer insolvent from {since}: its unpaid "
+                             "invoices are declared and claimed at once", name=name, actor=self.actor)
         self.report.decisions.append((customer_id, name or "", decision.status, decision.amount,
                                       decision.currency, decision.effective_date))
         return True
@@ -270,7 +275,8 @@ class InsurerStep:
     def _declare(self, snapshot) -> None:
         with self.store.transaction():
             changed = self.desk.plan(snapshot, self.terms, self.as_of, manual=self.config.declarations_manual,
-                                     extensions=self.config.extensions, audit=self._audit)
+                                     extensions=self.config.extensions, audit=self._audit,
+                                     insolvent=set(self.ledger.insolvent()))
         for row in changed["opened"]:
             waits = "awaiting approval" if row["status"] == "awaiting_approval" else "queued"
             self.report.declarations.append((row["id"], row["customer_id"], row["customer_name"],
@@ -286,7 +292,8 @@ class InsurerStep:
         if self.talk:
             self._talk(lambda: self._send_declarations(unpaid))
         with self.store.transaction():
-            prepared = self.claims.plan(snapshot, self.terms, self.as_of, self.desk, audit=self._audit)
+            prepared = self.claims.plan(snapshot, self.terms, self.as_of, self.desk, audit=self._audit,
+                                        insolvent=self.ledger.insolvent())
             for claim, recovered in self.claims.recoveries(snapshot, audit=self._audit):
                 self.report.claims.append((claim["id"], claim["customer_id"], claim["customer_name"],
                                            f"recovery recorded: {recovered:,.2f} paid by the buyer after the "

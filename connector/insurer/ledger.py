@@ -71,6 +71,18 @@ class Ledger:
                               (buyer_id,)).fetchone()
         return row[0] if row else None
 
+    def set_insolvent(self, customer_id, since: str) -> None:
+        """The insurer says the buyer is insolvent (from `since`, a date): its unpaid invoices are declared and
+        claimed at once (overdues.py, claims.py)."""
+        self.db.execute("UPDATE insurer_buyers SET insolvent_since=COALESCE(insolvent_since, ?) WHERE customer_id=?",
+                        (since, customer_id))
+
+    def insolvent(self) -> dict[str, str]:
+        """customer id -> the date its insolvency was reported."""
+        rows = self.db.execute("SELECT customer_id, insolvent_since FROM insurer_buyers WHERE insolvent_since IS NOT "
+                               "NULL")
+        return dict(rows.fetchall())
+
     def grade_checked(self, customer_id) -> None:
         """The buyer's grade was asked for now (grades are fetched on a schedule: InsurerStep._fetch_grades)."""
         self.db.execute("UPDATE insurer_buyers SET grade_checked_at=? WHERE customer_id=?", (_now(), customer_id))

@@ -65,14 +65,15 @@ class Overdue:
                 "amount": str(self.amount), "currency": self.currency}
 
 
-def overdues(snapshot, terms, as_of: dt.date) -> dict[str, list[Overdue]]:
-    """Per customer, its invoices that must be declared on `as_of`, oldest due date first."""
+def overdues(snapshot, terms, as_of: dt.date, insolvent=frozenset()) -> dict[str, list[Overdue]]:
+    """Per customer, its invoices that must be declared on `as_of`, oldest due date first; of an `insolvent`
+    customer, every unpaid invoice, due or not."""
     threshold = declare_after_days(terms)
     found: dict[str, list[Overdue]] = {}
     for inv in snapshot.invoices:
         due = inv.due_date or inv.invoice_date
         if (inv.state != "posted" or inv.kind != "invoice" or inv.disputed or inv.amount_residual <= 0
-                or due is None or (as_of - due).days < threshold):
+                or due is None or (as_of - due).days < threshold and inv.customer_id not in insolvent):
             continue
         found.setdefault(inv.customer_id, []).append(
             Overdue(inv.id, inv.customer_id, inv.number, due, inv.amount_residual, inv.currency))
@@ -151,11 +152,12 @@ class OverdueDesk:
              overdue.currency, _now(), int(sent)))
         return cursor.rowcount == 1
 
-    def plan(self, snapshot, terms, as_of, *, manual: bool, extensions=frozenset(), audit=None) -> dict:
+    def plan(self, snapshot, terms, as_of, *, manual: bool, extensions=frozenset(), audit=None,
+             insolvent=frozenset()) -> dict:
         """Open, extend, cancel and close declarations after the snapshot of `as_of`. Call in a transaction.
 
         Returns what changed: {"opened": [...], "joined": [...], "cancelled": [...], "paid": [...]} (rows)."""
-        due = overdues(snapshot, terms, as_of)
+        due = overdues(snapshot, terms, as_of, insolvent)
         names = {c.id: c.name for c in snapshot.customers}
         unpaid = {inv.id for inv in snapshot.invoices
                   if inv.state == "posted" and inv.kind == "invoice" and inv.amount_residual > 0}
@@ -166,7 +168,8 @@ class OverdueDesk:
                 continue
             current = self.open_declaration(customer_id)
             if current is None:
-                kind = "EXP" if customer_id in extensions and customer_id not in extended else "OVD"
+                kind = "EXP" if customer_id in extensions and customer_id not in extended \
+                    and customer_id not in insolvent else "OVD"
                 deadline = min(o.due_date for o in rows) + dt.timedelta(days=terms.overdue_notification_days)
                 row_id = self._open(customer_id, names[customer_id], kind,
                                     "awaiting_approval" if manual else "queued", deadline, rows[0].currency)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from connector.insurer.flow import CRASH_EXIT, FAULT_ENV
 from connector.insurer.overdues import OverdueDesk
-from connector.insurer.simulator import Fault
+from connector.insurer.simulator import Event, Fault
 from connector.store import Store
 from tests.tryton.test_insurer_flow import (  # noqa: F401 (fixtures)
     client, creditguard, cycle, make_config, party, result_of, sim, today, waits)
@@ -227,3 +227,20 @@ def test_a_claim_paid_before_filing_is_cancelled(make_config, client, sim, books
     assert claim['status'] == 'cancelled' and sim.engine.state['claims'] == {}
     [(declaration, _)] = declarations(config)
     assert declaration['status'] == 'closed'                              # and the declaration closed
+
+
+def test_an_insolvency_reported_by_the_insurer_declares_and_claims_every_unpaid_invoice_at_once(make_config, client,
+        sim, books, admin, today):
+    config = make_config(insurance_extra=CLAIMS)
+    acme = books.create_customer('Acme Handels GmbH', credit_limit=100000, country='DE')
+    books.create_invoice(acme, 12000, today - dt.timedelta(days=10))           # not due yet, above the
+    cycle(config, client, as_of=today)                                       # discretionary limit: covered
+    assert not declarations(config) and party(admin, acme)['insurer_cover_status'] == 'approved'
+    sim.event(Event(buyer='900001', kind='insolvency'))
+    report = cycle(config, client, as_of=today)
+    [(declaration, invoices)] = declarations(config)
+    assert declaration['status'] == 'filed' and [i['amount'] for i in invoices] == ['12000.00']
+    [claim] = claims(config)
+    assert claim['status'] == 'awaiting_approval' and claim['claim_from'] == today.isoformat()
+    assert result_of(report, acme).status == 'hold'
+    assert party(admin, acme)['insurer_cover_status'] == 'cancelled'

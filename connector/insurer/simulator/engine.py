@@ -374,6 +374,9 @@ class Engine:
             self._record(event.buyer, None, "Reduction", event.amount or Decimal(0), when, effective,
                          cover.get("validUntil") if cover else None, event.reason or "the insurer reduced the cover",
                          currency=currency)
+        elif event.kind == "insolvency":           # the buyer's insolvency: cover withdrawn at once
+            self._record(event.buyer, None, "Insolvency", Decimal(0), when, when.date(), None,
+                         event.reason or "the buyer is insolvent", currency=currency)
         elif event.kind == "cancel":
             self._record(event.buyer, None, "Cancellation", Decimal(0), when, effective, None,
                          event.reason or "the insurer cancelled the cover", currency=currency)

@@ -84,7 +84,7 @@ class Event(BaseModel):
     model_config = _STRICT
     at: Optional[AwareDatetime] = None         # None: applied when posted to the control endpoint
     buyer: str
-    kind: Literal["reduce", "cancel", "grade", "decision"]
+    kind: Literal["reduce", "cancel", "grade", "decision", "insolvency"]
     amount: Optional[Money] = None
     grade: Optional[Grade] = None
     code: Optional[str] = None
