@@ -117,7 +117,7 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
                 records = _restricted(records, focus)
             step = None if config.insurer is None else insurer_flow.InsurerStep(
                 config.insurer, store, as_of=report.as_of, client=client, dry_run=dry_run, talk=focus is None,
-                terms=config.policy_terms)
+                terms=config.policy_terms, documents=getattr(session.reader, "documents", None))
             snapshot = _decide(config, policy, engine, step.before_evaluation(records) if step else records, report)
             if step and step.after_evaluation(report.results, snapshot):
                 # a decision or declaration of this insurer step acts in this cycle, not the next one; the

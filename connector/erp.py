@@ -84,6 +84,10 @@ class ErpReader(Protocol):
     def ids(self, stream: Stream) -> set[str]:
         """Every canonical id the stream selects now (to notice deleted records)."""
 
+    def documents(self, invoice_numbers) -> dict[str, dict]:
+        """For a claim file: per customer invoice number, the numbers of its sales orders ("orders") and of its
+        deliveries done ("deliveries"); what the ERP does not hold, or the user may not read, is left empty."""
+
     def bookmark(self, stream: Stream, records: list) -> str | None:
         """The bookmark after these records (their latest replication value), or None."""
 

@@ -274,9 +274,12 @@ def cmd_claims(args) -> int:
             out.write(f"    invoice {terminal.clean(i['number'])} due {i['due_date']}: "
                       f"{Decimal(i['unpaid']):,.2f} unpaid\n")
         out.write(f"    statement of account: {terminal.count(len(claim_file['statement_of_account']), 'open item')}\n")
+        for kind in ("orders", "deliveries"):
+            if claim_file.get(kind):
+                out.write(f"    {kind}: {terminal.clean(', '.join(claim_file[kind]))}\n")
         missing = json.loads(c["missing"])
         if missing and c["status"] in ("awaiting_approval", "queued"):
-            out.write(f"    documents missing: {', '.join(missing)} (Credit Guard cannot read them from the ERP)\n")
+            out.write(f"    documents missing: {', '.join(missing)} (not in the ERP for every claimed invoice)\n")
         if c["status"] == "awaiting_approval":
             out.write(f"    once you have them: creditguard insurer approve --config {args.config} C{c['id']}\n")
     return 0

@@ -8,10 +8,12 @@ above the `deductible` — nothing when the loss is at or below the `claim_thres
 
 The claim file (`ClaimDesk.plan`, once per declaration) holds what the ERP gives: the claimed invoices with what
 is still unpaid on them, the statement of account (every open item of the buyer), the declaration it follows,
-the amounts claimed, the threshold and deductible applied and the expected indemnity. What the ERP does not give
-Credit Guard — the proof of delivery and the sales order or contract — is listed as missing: a claim with a
-document missing waits for a person (`creditguard insurer approve C<n>`, which records who let it go with what
-missing), and is never filed otherwise. Paid before filing: cancelled. Filed: followed each cycle to its
+the sales orders and the deliveries done the ERP holds for the invoices (by reference: ErpReader.documents), the
+amounts claimed, the threshold and deductible applied and the expected indemnity. A document the ERP does not
+hold for every claimed invoice (a service has no delivery; an invoice made without an order has no order) is
+listed as missing: a claim with a document missing waits for a person (`creditguard insurer approve C<n>`, which
+records who let it go with what missing), and is never filed otherwise; a complete one is filed with the cycle
+unless `[insurer] declarations = "manual"`. Paid before filing: cancelled. Filed: followed each cycle to its
 indemnity (or refusal), which is recorded against the claim; what the buyer pays on the claimed invoices after
 that is recorded as the claim's recovery (`ClaimDesk.recoveries`), which the insured owes the insurer its share of.
 """
@@ -21,10 +23,10 @@ import datetime as dt
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["ClaimDesk", "CLAIM_OPEN", "expected_indemnity", "MISSING_ALWAYS"]
+__all__ = ["ClaimDesk", "CLAIM_OPEN", "expected_indemnity", "DOCUMENTS"]
 
 CLAIM_OPEN = ("awaiting_approval", "queued", "filed", "review")
-MISSING_ALWAYS = ("proof of delivery", "sales order or contract")   # not read from the ERP: a person brings them
+DOCUMENTS = ("sales order or contract", "proof of delivery")     # what a claim needs besides the invoices
 STATUS_WORDS = {"awaiting_approval": "awaiting approval", "queued": "queued (goes out with the next cycle)",
                 "filed": "filed, in the waiting period", "paid": "indemnity paid", "rejected": "refused by the insurer",
                 "cancelled": "cancelled (paid before filing)", "review": "answer needs review",
@@ -71,7 +73,8 @@ class ClaimDesk:
         sets = ", ".join(f"{name}=?" for name in values)
         self.db.execute(f"UPDATE insurer_claims SET {sets} WHERE id=?", (*values.values(), row_id))
 
-    def plan(self, snapshot, terms, as_of, overdue_desk, audit=None, insolvent=None) -> list[dict]:
+    def plan(self, snapshot, terms, as_of, overdue_desk, audit=None, insolvent=None, documents=None,
+             manual=False) -> list[dict]:
         """Prepare the claims due on `as_of` and cancel those paid before filing; the claims prepared. Call in a
         transaction."""
         if terms.claim_filing_days is None:
@@ -91,7 +94,9 @@ class ClaimDesk:
             unpaid = [i for i in invoices if i["invoice_id"] in residual]
             if as_of < claim_from or not unpaid:
                 continue
-            prepared.append(self._prepare(snapshot, terms, declaration, unpaid, residual, claim_from, audit))
+            found = documents([i["number"] for i in unpaid if i["number"]]) if documents else {}
+            prepared.append(self._prepare(snapshot, terms, declaration, unpaid, residual, claim_from, audit, found,
+                                          manual))
         for claim in self.claims(statuses=("awaiting_approval", "queued")):
             rows = json.loads(claim["file"])["invoices"]
             if not any(r["invoice_id"] in residual for r in rows):
@@ -118,7 +123,7 @@ class ClaimDesk:
                 found.append((claim, recovered))
         return found
 
-    def _prepare(self, snapshot, terms, declaration, unpaid, residual, claim_from, audit) -> dict:
+    def _prepare(self, snapshot, terms, declaration, unpaid, residual, claim_from, audit, found, manual) -> dict:
         customer_id = declaration["customer_id"]
         claimed = sum((residual[i["invoice_id"]] for i in unpaid), Decimal(0)).quantize(CENT)
         expected = expected_indemnity(claimed, terms)
@@ -137,20 +142,27 @@ class ClaimDesk:
             "claimed": str(claimed), "claim_threshold": str(terms.claim_threshold),
             "deductible": str(terms.deductible), "insured_percent": str(terms.insured_percent),
             "expected_indemnity": str(expected),
-            "documents": {"invoices": "from the ERP", "statement of account": "from the ERP",
-                          **{kind: "missing" for kind in MISSING_ALWAYS}},
         }
+        held = {"sales order or contract": "orders", "proof of delivery": "deliveries"}
+        per_invoice = [found.get(i["number"] or "", {}) for i in unpaid]
+        claim_file["orders"] = sorted({o for f in per_invoice for o in f.get("orders", [])})
+        claim_file["deliveries"] = sorted({d for f in per_invoice for d in f.get("deliveries", [])})
+        claim_file["documents"] = {"invoices": "from the ERP", "statement of account": "from the ERP", **{
+            kind: ("from the ERP: " + ", ".join(claim_file[key])) if per_invoice and all(f.get(key) for f in per_invoice)
+            else "missing" for kind, key in held.items()}}
+        missing = [kind for kind in DOCUMENTS if claim_file["documents"][kind] == "missing"]
         claim_by = claim_from + dt.timedelta(days=terms.claim_filing_days)
         now = _now()
         cursor = self.db.execute(
             "INSERT INTO insurer_claims (key, declaration_id, customer_id, customer_name, status, claim_from, "
             "claim_by, currency, claimed, expected, file, missing, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, 'awaiting_approval', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (f"creditguard/claim/{customer_id}/D{declaration['id']}", declaration["id"], customer_id,
-             declaration["customer_name"], claim_from.isoformat(), claim_by.isoformat(), declaration["currency"],
-             str(claimed), str(expected), json.dumps(claim_file), json.dumps(list(MISSING_ALWAYS)), now, now))
+             declaration["customer_name"], "awaiting_approval" if missing or manual else "queued",
+             claim_from.isoformat(), claim_by.isoformat(), declaration["currency"], str(claimed), str(expected),
+             json.dumps(claim_file), json.dumps(missing), now, now))
         if audit:
             audit(customer_id, f"claim C{cursor.lastrowid} prepared on declaration D{declaration['id']}: "
-                  f"{claimed:,.2f} claimed, {expected:,.2f} expected; missing: {', '.join(MISSING_ALWAYS)}",
-                  declaration["customer_name"])
+                  f"{claimed:,.2f} claimed, {expected:,.2f} expected"
+                  + (f"; missing: {', '.join(missing)}" if missing else "; complete"), declaration["customer_name"])
         return self.claim(cursor.lastrowid)

@@ -86,13 +86,15 @@ class InsurerReport:
 class InsurerStep:
     """The insurer's part of one cycle over `store`, as of `as_of`; `client` defaults to the configured one."""
 
-    def __init__(self, config, store, *, as_of: dt.date, client=None, dry_run=False, talk=True, terms=None):
+    def __init__(self, config, store, *, as_of: dt.date, client=None, dry_run=False, talk=True, terms=None,
+                 documents=None):
         self.config = config
         self.store = store
         self.ledger = Ledger(store)
         self.desk = OverdueDesk(store)
         self.claims = ClaimDesk(store)
         self.terms = terms                # the policy terms ([insurance]); None: no overdue declarations
+        self.documents = documents        # ErpReader.documents: the orders and deliveries of claimed invoices
         self.as_of = as_of
         self.client = client if client is not None else make_client(config)
         self.dry_run = dry_run
@@ -293,17 +295,21 @@ class InsurerStep:
             self._talk(lambda: self._send_declarations(unpaid))
         with self.store.transaction():
             prepared = self.claims.plan(snapshot, self.terms, self.as_of, self.desk, audit=self._audit,
-                                        insolvent=self.ledger.insolvent())
+                                        insolvent=self.ledger.insolvent(), documents=self.documents,
+                                        manual=self.config.declarations_manual)
             for claim, recovered in self.claims.recoveries(snapshot, audit=self._audit):
                 self.report.claims.append((claim["id"], claim["customer_id"], claim["customer_name"],
                                            f"recovery recorded: {recovered:,.2f} paid by the buyer after the "
                                            "indemnity"))
         for claim in prepared:
+            missing = json.loads(claim["missing"])
+            waits = (f"documents missing ({', '.join(missing)}), " if missing else "") + \
+                (f"awaiting approval (creditguard insurer approve C{claim['id']})"
+                 if claim["status"] == "awaiting_approval" else "queued")
             self.report.claims.append((claim["id"], claim["customer_id"], claim["customer_name"],
                                        f"prepared: {Decimal(claim['claimed']):,.2f} claimed, "
                                        f"{Decimal(claim['expected']):,.2f} expected, to file by {claim['claim_by']}; "
-                                       "documents missing, awaiting approval (creditguard insurer approve "
-                                       f"C{claim['id']})"))
+                                       + waits))
         if self.talk:
             self._talk(self._send_claims)
 

@@ -72,6 +72,30 @@ class OdooReader:
                 return
             last_id = records[-1]["id"]
 
+    def documents(self, invoice_numbers) -> dict[str, dict]:
+        found = {n: {"orders": [], "deliveries": []} for n in invoice_numbers}
+        try:
+            moves = self.client.search_read("account.move", [("name", "in", sorted(found)),
+                                                             ("move_type", "=", "out_invoice")], ["name"])
+            number = {m["id"]: m["name"] for m in moves}
+            with_pickings = bool(number) and self.field_exists("sale.order", "picking_ids")
+            orders = self.client.search_read("sale.order", [("invoice_ids", "in", sorted(number))],
+                                             ["name", "invoice_ids"] + (["picking_ids"] if with_pickings else [])) \
+                if number else []
+            wanted = sorted({p for o in orders for p in o.get("picking_ids") or []})
+            pickings = {p["id"]: p for p in self.client.read("stock.picking", wanted, ["name", "state", "date_done"])} \
+                if wanted else {}
+        except ErpRefused:                      # no access (or no sales app): what was found so far
+            return found
+        for order in orders:
+            done = [f"{p['name']} ({str(p['date_done'])[:10]})" for i in order.get("picking_ids") or []
+                    if (p := pickings.get(i)) and p["state"] == "done"]
+            for move in order["invoice_ids"]:
+                if move in number:
+                    found[number[move]]["orders"].append(order["name"])
+                    found[number[move]]["deliveries"] += done
+        return found
+
     def ids(self, stream) -> set[str]:
         """Every id the stream's domain selects now (to notice deleted records); ids only, no fields."""
         context = {"allowed_company_ids": [self.company_id], "active_test": False}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mappings.errors import ErpRefused
 from mappings.ids import IntegerIds, canonical_id
 
 from ..erp import Page
@@ -52,6 +53,32 @@ class TrytonReader:
         for records in self.client.pages(stream.model, domain, fields, page_size=stream.page_size,
                 context=stream.context or None):
             yield Page(records, read_related(stream, records, self._read))
+
+    def documents(self, invoice_numbers) -> dict[str, dict]:
+        found = {n: {'orders': [], 'deliveries': []} for n in invoice_numbers}
+        try:
+            ids = self.client.search('account.invoice', [('number', 'in', sorted(found)), ('type', '=', 'out')])
+            number = {r['id']: r['number'] for r in self.client.read('account.invoice', ids, ['number'])}
+            sale_ids = self.client.search('sale.sale', [('invoices', 'in', sorted(number))]) if number else []
+            sales = self.client.read('sale.sale', sale_ids, ['number', 'invoices', 'shipments']) if sale_ids else []
+        except ErpRefused:
+            return found
+        shipments = {}
+        wanted = sorted({s for sale in sales for s in sale['shipments']})
+        if wanted:
+            try:
+                shipments = {r['id']: r for r in self.client.read('stock.shipment.out', wanted,
+                                                                  ['number', 'state', 'effective_date'])}
+            except ErpRefused:                  # no access to shipments: the deliveries stay missing
+                shipments = {}
+        for sale in sales:
+            done = [f"{s['number']} ({s['effective_date']})" for i in sale['shipments']
+                    if (s := shipments.get(i)) and s['state'] == 'done']
+            for invoice in sale['invoices']:
+                if invoice in number:
+                    found[number[invoice]]['orders'].append(sale['number'])
+                    found[number[invoice]]['deliveries'] += done
+        return found
 
     def ids(self, stream) -> set[str]:
         """Every id the stream's domain selects now (to notice deleted records); ids only, no fields."""

@@ -4,6 +4,7 @@ The policy terms of test_insurer_flow's config: declare within 60 days of the du
 from 53 days past due (60 less the 7 warning days). Invoices are booked in the past (payment term Net 30); the
 cycle's `as_of` moves the clock forward."""
 import datetime as dt
+import json
 
 from connector.insurer.flow import CRASH_EXIT, FAULT_ENV
 from connector.insurer.overdues import OverdueDesk
@@ -183,14 +184,14 @@ def test_an_unpaid_declared_overdue_is_claimed_once_after_approval_and_indemnifi
     assert sim.engine.state['claims'] == {}                 # documents missing and nobody approved: not filed
     shown = creditguard('insurer', 'claims', '--config', config)
     assert shown.returncode == 0, shown.stderr
-    assert 'documents missing: proof of delivery, sales order or contract' in shown.stdout
+    assert 'documents missing: sales order or contract, proof of delivery' in shown.stdout
     assert 'statement of account: 1 open item' in shown.stdout
     deadlines = creditguard('insurer', 'deadlines', '--config', config, '--as-of', today.isoformat())
     assert f"claim by {claim['claim_by']} (95 days left): {acme} Acme Handels GmbH: claim C{claim['id']}" \
         in deadlines.stdout
 
     approved = creditguard('insurer', 'approve', '--config', config, f"C{claim['id']}")
-    assert approved.returncode == 0 and 'missing: proof of delivery' in approved.stdout
+    assert approved.returncode == 0 and 'missing: sales order or contract, proof of delivery' in approved.stdout
     cycle(config, client, as_of=today + dt.timedelta(days=7))
     cycle(config, client, as_of=today + dt.timedelta(days=8))
     assert len(sim.engine.state['claims']) == 1                          # filed once
@@ -244,3 +245,23 @@ def test_an_insolvency_reported_by_the_insurer_declares_and_claims_every_unpaid_
     assert claim['status'] == 'awaiting_approval' and claim['claim_from'] == today.isoformat()
     assert result_of(report, acme).status == 'hold'
     assert party(admin, acme)['insurer_cover_status'] == 'cancelled'
+
+
+def test_an_invoice_made_from_a_sale_has_its_order_in_the_claim_file(make_config, client, sim, books, today):
+    config = make_config(insurance_extra=CLAIMS)
+    acme = books.create_customer('Acme Handels GmbH', credit_limit=100000, country='DE')
+    sale = books.create_sale(acme, 2000)
+    books.client.button('sale.sale', 'confirm', [sale])                 # processed at once: a draft invoice
+    [number] = [s['number'] for s in books.client.read('sale.sale', [sale], ['number'])]
+    [invoice] = books.client.search('account.invoice', [('party', '=', acme)], 0, None, None)
+    past = today - dt.timedelta(days=30 + 60)
+    books.client.write('account.invoice', [invoice], {'invoice_date': past})
+    books._use_sequence_after(past)
+    books._click_through_warnings('account.invoice', 'post', invoice)
+    cycle(config, client, as_of=today)
+    [claim] = claims(config)
+    claim_file = json.loads(claim['file'])
+    assert claim_file['orders'] == [number]
+    assert claim_file['documents']['sales order or contract'] == f'from the ERP: {number}'
+    assert json.loads(claim['missing']) == ['proof of delivery']        # a service: nothing was shipped
+    assert claim['status'] == 'awaiting_approval'
