@@ -118,14 +118,11 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
             step = None if config.insurer is None else insurer_flow.InsurerStep(
                 config.insurer, store, as_of=report.as_of, client=client, dry_run=dry_run, talk=focus is None,
                 terms=config.policy_terms, documents=getattr(session.reader, "documents", None))
-            snapshot = _decide(config, policy, engine, step.before_evaluation(records) if step else records, report)
-            if step and step.after_evaluation(report.results, snapshot):
-                # a decision or declaration of this insurer step acts in this cycle, not the next one; the
-                # cover requests this cycle made keep their note
-                asked = {r.customer_id: [d for d in r.decisions if d.action == "request_limit"]
-                         for r in report.results}
-                snapshot = _decide(config, policy, engine, step.overlay(records), report)
-                report.results = [_with_requests(r, asked.get(r.customer_id)) for r in report.results]
+            seen = step.before_evaluation(records) if step else records
+            snapshot = _decide(config, policy, engine, seen, report)
+            if step:
+                step.after_evaluation(report.results, snapshot)
+                _reevaluate(config, policy, engine, seen, step.overlay(records), report)
             flagged = session.writer.flagged()
             states = session.writer.hold_states(needs_state(report.results, flagged if focus is None
                                                             else flagged & focus))
@@ -189,15 +186,38 @@ def _decide(config, policy, engine, records, report):
     snapshot = build_snapshot(records, as_of=report.as_of,
                               policy_terms=config.policy_terms, country_risk=config.country_risk)
     report.results = list(evaluate(policy, snapshot, engine, report.as_of))
-    report.customers = len(report.results)
-    report.statuses = Counter(r.status for r in report.results)
-    report.decisions = Counter(d.action for r in report.results for d in r.decisions)
+    _count(report)
     return snapshot
 
 
-def _with_requests(result, requests):
-    """`result` with the request_limit decisions of the evaluation before the insurer step, if it lost them."""
-    missing = [d for d in requests or () if d.key not in {k.key for k in result.decisions}]
+def _count(report) -> None:
+    report.customers = len(report.results)
+    report.statuses = Counter(r.status for r in report.results)
+    report.decisions = Counter(d.action for r in report.results for d in r.decisions)
+
+
+def _reevaluate(config, policy, engine, seen, now, report) -> None:
+    """Evaluate again the customers whose insurer view (cover, declaration, claim) the insurer step changed in
+    this cycle — `seen` is what the first evaluation saw, `now` the same records with the step's view of now —
+    so that a decision or declaration acts in this cycle, not the next one. The cover requests the first
+    evaluation made keep their note."""
+    before = {c["id"]: c for c in seen.get("customers", [])}
+    touched = {c["id"] for c in now.get("customers", []) if before.get(c["id"]) != c}
+    if not touched:
+        return
+    snapshot = build_snapshot(_restricted(now, touched), as_of=report.as_of, policy_terms=config.policy_terms,
+                              country_risk=config.country_risk)
+    first = {r.customer_id: r for r in report.results}
+    again = {r.customer_id: _with_requests(r, first[r.customer_id])
+             for r in evaluate(policy, snapshot, engine, report.as_of)}
+    report.results = [again.get(r.customer_id, r) for r in report.results]
+    _count(report)
+
+
+def _with_requests(result, first):
+    """`result` with the request_limit decisions of the `first` evaluation, if it lost them."""
+    keys = {d.key for d in result.decisions}
+    missing = [d for d in first.decisions if d.action == "request_limit" and d.key not in keys]
     return dataclasses.replace(result, decisions=(*result.decisions, *missing)) if missing else result
 
 

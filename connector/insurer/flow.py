@@ -43,7 +43,7 @@ from .allianz import AllianzTradeClient
 from .errors import InsurerRefused, RequestAlreadyOpen
 from .ledger import Ledger
 from .claims import ClaimDesk
-from .overdues import OverdueDesk, invoice_payload, raw_text
+from .overdues import OverdueDesk, invoice_payload, open_invoices, raw_text
 from .transport import RetryPolicy
 
 __all__ = ["InsurerStep", "InsurerReport", "make_client", "FAULT_ENV", "CRASH_EXIT"]
@@ -239,14 +239,13 @@ class InsurerStep:
 
     # -- requests ---------------------------------------------------------------------------------
 
-    def after_evaluation(self, results, snapshot=None) -> bool:
+    def after_evaluation(self, results, snapshot=None) -> None:
         """A request per `request_limit` decision, sent at once unless a person approves requests; then the
-        overdue declarations of `snapshot`. True when the covers or declarations the policy sees changed (the
-        cycle evaluates again, so that they act in this cycle)."""
+        overdue declarations and claims of `snapshot` (the cycle evaluates again the customers whose `overlay`
+        this changed)."""
         status = "awaiting_approval" if self.config.manual else "queued"
         if self.dry_run:
-            return False
-        before = self._seen()
+            return
         with self.store.transaction():
             for result in results:
                 for decision in result.decisions:
@@ -264,19 +263,13 @@ class InsurerStep:
         self._talk(self._send_queued)
         if snapshot is not None and self.terms is not None:
             self._declare(snapshot)
-        return self._seen() != before
-
-    def _seen(self) -> tuple:
-        """What of the insurer side changes the policy's view: the decisions on record and the open declarations
-        (a request that only went out changes no cover yet)."""
-        decisions = self.store.db.execute("SELECT COUNT(*) FROM insurer_decisions").fetchone()[0]
-        return decisions, frozenset(self.desk.declared_customers()), frozenset(self.claims.open_customers())
 
     # -- overdue declarations ---------------------------------------------------------------------
 
     def _declare(self, snapshot) -> None:
+        open_items = open_invoices(snapshot)
         with self.store.transaction():
-            changed = self.desk.plan(snapshot, self.terms, self.as_of, manual=self.config.declarations_manual,
+            changed = self.desk.plan(snapshot, open_items, self.terms, self.as_of, manual=self.config.declarations_manual,
                                      extensions=self.config.extensions, audit=self._audit,
                                      insolvent=set(self.ledger.insolvent()))
         for row in changed["opened"]:
@@ -289,15 +282,13 @@ class InsurerStep:
         for row in changed["cancelled"]:
             self.report.declarations.append((row["id"], row["customer_id"], row["customer_name"],
                                              "cancelled: paid before filing"))
-        unpaid = {inv.id for inv in snapshot.invoices
-                  if inv.state == "posted" and inv.kind == "invoice" and inv.amount_residual > 0}
         if self.talk:
-            self._talk(lambda: self._send_declarations(unpaid))
+            self._talk(lambda: self._send_declarations(open_items))
         with self.store.transaction():
-            prepared = self.claims.plan(snapshot, self.terms, self.as_of, self.desk, audit=self._audit,
+            prepared = self.claims.plan(snapshot, open_items, self.terms, self.as_of, self.desk, audit=self._audit,
                                         insolvent=self.ledger.insolvent(), documents=self.documents,
                                         manual=self.config.declarations_manual)
-            for claim, recovered in self.claims.recoveries(snapshot, audit=self._audit):
+            for claim, recovered in self.claims.recoveries(open_items, audit=self._audit):
                 self.report.claims.append((claim["id"], claim["customer_id"], claim["customer_name"],
                                            f"recovery recorded: {recovered:,.2f} paid by the buyer after the "
                                            "indemnity"))
