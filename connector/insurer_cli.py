@@ -15,7 +15,8 @@ from . import terminal
 from .config import load_config
 from .insurer.claims import CLAIM_OPEN, STATUS_WORDS as CLAIM_WORDS, ClaimDesk
 from .insurer.ledger import PENDING, Ledger
-from .insurer.overdues import OPEN, STATUS_WORDS as DECLARATION_WORDS, OverdueDesk, declare_after_days, overdues
+from .insurer.overdues import (OPEN, STATUS_WORDS as DECLARATION_WORDS, OverdueDesk, declare_after_days,
+                               open_invoices, overdues)
 from .store import open_store
 from .sync import build_snapshot
 
@@ -200,7 +201,7 @@ def cmd_deadlines(args) -> int:
                                   source=str(config.store_path))
         names = {c.id: c.name for c in snapshot.customers}
         threshold = declare_after_days(terms)
-        coming = overdues(snapshot, terms.model_copy(update={"declare_after_days": 1}), today)
+        coming = overdues(open_invoices(snapshot), terms.model_copy(update={"declare_after_days": 1}), today)
         for customer_id, rows in coming.items():
             if customer_id in covered or customer_id not in names:
                 continue
@@ -225,24 +226,19 @@ def cmd_deadlines(args) -> int:
 
 def cmd_approve(args) -> int:
     config = load_config(args.config)
-    if str(args.request_id).upper().startswith("D"):
+    given = str(args.request_id)
+    if given[:1].upper() == "D":
         return _approve_declaration(args, config)
-    if str(args.request_id).upper().startswith("C"):
+    if given[:1].upper() == "C":
         return _approve_claim(args, config)
-    if not str(args.request_id).lstrip("#").isdigit():
-        raise BadInput(f"{args.request_id!r} is neither a request ID (a number) nor a declaration (D<n>)",
-                       where="creditguard insurer approve", hint="see `creditguard insurer requests` and "
-                       "`creditguard insurer declarations`")
-    args.request_id = int(str(args.request_id).lstrip("#"))
+    if not given.lstrip("#").isdigit():
+        raise BadInput(f"{given!r} is neither a request ID (a number) nor a declaration (D<n>) or claim (C<n>)",
+                       where="creditguard insurer approve", hint="see `creditguard insurer requests`, "
+                       "`creditguard insurer declarations` and `creditguard insurer claims`")
     with open_store(config) as store:
         ledger = Ledger(store)
-        request = ledger.request(args.request_id)
-        if request is None:
-            raise BadInput(f"no cover request #{args.request_id}", where=str(config.store_path),
-                           hint=f"see `creditguard insurer requests --config {args.config}`")
-        if request["status"] != "awaiting_approval":
-            raise BadInput(f"cover request #{args.request_id} is {STATUS_WORDS.get(request['status'])}, not "
-                           "awaiting approval", where=str(config.store_path))
+        request = _awaiting(args, config, "#", given.lstrip("#"), "cover request", "requests", ledger.request,
+                            STATUS_WORDS)
         who = getpass.getuser()
         with store.transaction():
             ledger.update_request(request["key"], status="queued", approved_by=who)
@@ -285,26 +281,26 @@ def cmd_claims(args) -> int:
     return 0
 
 
-def _awaiting(args, config, letter, what, listing, find, words) -> dict:
-    """The declaration or claim `args.request_id` names (D3, C2), checked to be awaiting approval."""
-    text = str(args.request_id)[1:]
-    if not text.isdigit():
-        raise BadInput(f"{args.request_id!r} is not {what} ({letter} and its number, e.g. {letter}3)",
+def _awaiting(args, config, mark, number, what, listing, find, words) -> dict:
+    """The request (#7), declaration (D3) or claim (C2) of that `number` (text), checked to be awaiting approval;
+    BadInput saying what to do otherwise."""
+    if not number.isdigit():
+        raise BadInput(f"{args.request_id!r} is not {what} ({mark} and its number, e.g. {mark}3)",
                        where="creditguard insurer approve", hint=f"see `creditguard insurer {listing}`")
-    row = find(int(text))
+    row = find(int(number))
     if row is None:
-        raise BadInput(f"no {what} {letter}{text}", where=str(config.store_path),
+        raise BadInput(f"no {what} {mark}{number}", where=str(config.store_path),
                        hint=f"see `creditguard insurer {listing} --config {args.config}`")
     if row["status"] != "awaiting_approval":
-        raise BadInput(f"{what} {letter}{text} is {words.get(row['status'], row['status'])}, not awaiting approval",
-                       where=str(config.store_path))
+        raise BadInput(f"{what} {mark}{number} is {words.get(row['status'], row['status'])}, not awaiting "
+                       "approval", where=str(config.store_path))
     return row
 
 
 def _approve_claim(args, config) -> int:
     with open_store(config) as store:
         desk = ClaimDesk(store)
-        claim = _awaiting(args, config, "C", "claim", "claims", desk.claim, CLAIM_WORDS)
+        claim = _awaiting(args, config, "C", str(args.request_id)[1:], "claim", "claims", desk.claim, CLAIM_WORDS)
         who, missing = getpass.getuser(), json.loads(claim["missing"])
         with store.transaction():
             desk.update(claim["id"], status="queued", approved_by=who)
@@ -320,8 +316,8 @@ def _approve_claim(args, config) -> int:
 def _approve_declaration(args, config) -> int:
     with open_store(config) as store:
         desk = OverdueDesk(store)
-        declaration = _awaiting(args, config, "D", "overdue declaration", "declarations", desk.declaration,
-                                DECLARATION_WORDS)
+        declaration = _awaiting(args, config, "D", str(args.request_id)[1:], "overdue declaration", "declarations",
+                                desk.declaration, DECLARATION_WORDS)
         who = getpass.getuser()
         with store.transaction():
             desk.update(declaration["id"], status="queued", approved_by=who)

@@ -73,14 +73,13 @@ class ClaimDesk:
         sets = ", ".join(f"{name}=?" for name in values)
         self.db.execute(f"UPDATE insurer_claims SET {sets} WHERE id=?", (*values.values(), row_id))
 
-    def plan(self, snapshot, terms, as_of, overdue_desk, audit=None, insolvent=None, documents=None,
+    def plan(self, snapshot, open_items, terms, as_of, overdue_desk, audit=None, insolvent=None, documents=None,
              manual=False) -> list[dict]:
-        """Prepare the claims due on `as_of` and cancel those paid before filing; the claims prepared. Call in a
-        transaction."""
+        """Prepare the claims due on `as_of` and cancel those paid before filing; the claims prepared
+        (`open_items`: the snapshot's overdues.open_invoices). Call in a transaction."""
         if terms.claim_filing_days is None:
             return []
-        residual = {inv.id: inv.amount_residual for inv in snapshot.invoices
-                    if inv.state == "posted" and inv.kind == "invoice" and inv.amount_residual > 0}
+        residual = {i: inv.amount_residual for i, inv in open_items.items()}
         prepared = []
         claimed_for = {c["declaration_id"] for c in self.claims()}
         for declaration in overdue_desk.declarations(statuses=("filed",)):
@@ -106,10 +105,10 @@ class ClaimDesk:
                           claim["customer_name"])
         return prepared
 
-    def recoveries(self, snapshot, audit=None) -> list[tuple[dict, Decimal]]:
-        """Paid claims whose invoices the buyer has paid (part of) since: the recovery recorded, once per change.
-        Call in a transaction."""
-        residual = {inv.id: inv.amount_residual for inv in snapshot.invoices if inv.state == "posted"}
+    def recoveries(self, open_items, audit=None) -> list[tuple[dict, Decimal]]:
+        """Paid claims whose invoices the buyer has paid (part of) since: the recovery recorded, once per change
+        (`open_items`: overdues.open_invoices). Call in a transaction."""
+        residual = {i: inv.amount_residual for i, inv in open_items.items()}
         found = []
         for claim in self.claims(statuses=("paid",)):
             rows = json.loads(claim["file"])["invoices"]

@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-__all__ = ["OverdueDesk", "OPEN", "declare_after_days", "Overdue"]
+__all__ = ["OverdueDesk", "OPEN", "declare_after_days", "Overdue", "open_invoices", "overdues"]
 
 OPEN = ("awaiting_approval", "queued", "filed", "review")          # a declaration not yet closed or cancelled
 UNFILED = ("awaiting_approval", "queued")
@@ -65,15 +65,21 @@ class Overdue:
                 "amount": str(self.amount), "currency": self.currency}
 
 
-def overdues(snapshot, terms, as_of: dt.date, insolvent=frozenset()) -> dict[str, list[Overdue]]:
-    """Per customer, its invoices that must be declared on `as_of`, oldest due date first; of an `insolvent`
-    customer, every unpaid invoice, due or not."""
+def open_invoices(snapshot) -> dict:
+    """The snapshot's posted invoices with something left to pay, by id: what declarations and claims are about
+    (read once per cycle, then shared)."""
+    return {inv.id: inv for inv in snapshot.invoices
+            if inv.state == "posted" and inv.kind == "invoice" and inv.amount_residual > 0}
+
+
+def overdues(open_items: dict, terms, as_of: dt.date, insolvent=frozenset()) -> dict[str, list[Overdue]]:
+    """Per customer, its open invoices (`open_invoices`) that must be declared on `as_of`, oldest due date
+    first; of an `insolvent` customer, every one, due or not."""
     threshold = declare_after_days(terms)
     found: dict[str, list[Overdue]] = {}
-    for inv in snapshot.invoices:
+    for inv in open_items.values():
         due = inv.due_date or inv.invoice_date
-        if (inv.state != "posted" or inv.kind != "invoice" or inv.disputed or inv.amount_residual <= 0
-                or due is None or (as_of - due).days < threshold and inv.customer_id not in insolvent):
+        if inv.disputed or due is None or (as_of - due).days < threshold and inv.customer_id not in insolvent:
             continue
         found.setdefault(inv.customer_id, []).append(
             Overdue(inv.id, inv.customer_id, inv.number, due, inv.amount_residual, inv.currency))
@@ -152,16 +158,15 @@ class OverdueDesk:
              overdue.currency, _now(), int(sent)))
         return cursor.rowcount == 1
 
-    def plan(self, snapshot, terms, as_of, *, manual: bool, extensions=frozenset(), audit=None,
+    def plan(self, snapshot, open_items, terms, as_of, *, manual: bool, extensions=frozenset(), audit=None,
              insolvent=frozenset()) -> dict:
-        """Open, extend, cancel and close declarations after the snapshot of `as_of`. Call in a transaction.
+        """Open, extend, cancel and close declarations after the snapshot of `as_of` (`open_items`: its
+        `open_invoices`). Call in a transaction.
 
-        Returns what changed: {"opened": [...], "joined": [...], "cancelled": [...], "paid": [...]} (rows)."""
-        due = overdues(snapshot, terms, as_of, insolvent)
+        Returns what changed: {"opened": [...], "joined": [...], "cancelled": [...]} (rows)."""
+        due = overdues(open_items, terms, as_of, insolvent)
         names = {c.id: c.name for c in snapshot.customers}
-        unpaid = {inv.id for inv in snapshot.invoices
-                  if inv.state == "posted" and inv.kind == "invoice" and inv.amount_residual > 0}
-        changed = {"opened": [], "joined": [], "cancelled": [], "paid": []}
+        changed = {"opened": [], "joined": [], "cancelled": []}
         extended = self.extended_customers()
         for customer_id, rows in sorted(due.items()):
             if customer_id not in names:
@@ -188,21 +193,14 @@ class OverdueDesk:
                           f"D{current['id']}", names[customer_id])
         for declaration in self.declarations(statuses=OPEN):
             invoices = self.invoices(declaration["id"])
-            if invoices and not any(i["invoice_id"] in unpaid for i in invoices):
+            if invoices and not any(i["invoice_id"] in open_items for i in invoices):
                 if declaration["status"] in UNFILED:
                     self.update(declaration["id"], status="cancelled", message="paid before filing")
                     changed["cancelled"].append(declaration)
                     if audit:
                         audit(declaration["customer_id"], f"overdue declaration D{declaration['id']} cancelled: "
                               "paid before filing", declaration["customer_name"])
-                elif declaration["status"] == "filed":
-                    changed["paid"].append(declaration)      # the insurer is told with the next send
-        return changed
-
-    def paid(self, snapshot_unpaid: set) -> list[dict]:
-        """Filed declarations whose invoices are all paid (to close at the insurer)."""
-        return [d for d in self.declarations(statuses=("filed",))
-                if (rows := self.invoices(d["id"])) and not any(r["invoice_id"] in snapshot_unpaid for r in rows)]
+        return changed                  # a filed one all paid is closed at the insurer when it is next sent to
 
 
 def invoice_payload(rows) -> list[dict]:
