@@ -215,7 +215,7 @@ class Service:
             if got is None:
                 continue
             taken, anonymous = got
-            if self._cycle("re-check", set(taken), everyone_read=anonymous is not None):
+            if self._cycle("re-check", set(taken), narrow=anonymous is None):   # unnamed changes: read them all
                 done = time.monotonic()
                 with self.metrics.lock:
                     for since in [*taken.values(), *([anonymous] if anonymous is not None else [])]:
@@ -229,10 +229,10 @@ class Service:
                 retry = min(RETRY_MAX, max(RETRY_FIRST, retry * 2))
                 self._stop.wait(retry)
 
-    def _cycle(self, kind: str, only, everyone_read=False) -> bool:
+    def _cycle(self, kind: str, only, narrow=True) -> bool:
         try:
             session = self._session_now()
-            report = self._run_cycle(self.config, session=session, only=only, narrow=not everyone_read)
+            report = self._run_cycle(self.config, session=session, only=only, narrow=narrow)
         except TransientError as exc:
             self._failed(kind, exc.render() if hasattr(exc, "render") else str(exc))
             return False
