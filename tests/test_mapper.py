@@ -371,3 +371,13 @@ def test_a_payment_dated_before_the_invoice_gives_no_history(streams):
     related = dict(INSTALMENTS, payment_lines={12: dated(move_line(12, credit="200"), dt.date(2026, 10, 1))})
     first, _ = map_invoices(streams, [invoice_row()], related)["6"]
     assert first["payments"] is None and first["amount_residual"] == "300.00"
+
+
+def test_a_customer_field_the_erp_lacks_is_named_with_its_line(tmp_path):
+    path = tmp_path / "customers.yaml"
+    path.write_text("stream: customers\nmodel: res.partner\ntarget: customer\nreplication_key: write_date\n"
+                    "customer_field: commercial.id\nmap:\n  - id -> id | record_id\n  - name -> name\n")
+    stream = load_stream(path)
+    fields = {"res.partner": {"id": {}, "name": {}, "write_date": {}}}
+    assert stream.customer_field == "commercial.id"
+    assert stream.missing_fields(fields.__getitem__) == [("res.partner", "commercial", 5)]

@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from connector import erp
+from connector.config import ErpConfig
 from connector.odoo.client import OdooClient
 from tests.odoo.books import OdooBooks
 
@@ -38,6 +40,15 @@ def _install_addon(admin):
         [module] = admin.search_read("ir.module.module", [("name", "=", "credit_guard")], ["state"])
     if module["state"] != "installed":
         admin.call("ir.module.module", "button_immediate_install", [module["id"]])
+
+
+@pytest.fixture
+def session():
+    """An ErpSession of the connector's user, as a cycle opens it."""
+    session = erp.connect(ErpConfig("odoo", os.environ["ODOO_URL"], os.environ["ODOO_DB"], os.environ["ODOO_USER"],
+                                    os.environ.get("ODOO_PASSWORD"), api_key=os.environ.get("ODOO_API_KEY")))
+    yield session
+    session.close()
 
 
 @pytest.fixture

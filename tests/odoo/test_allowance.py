@@ -6,8 +6,6 @@ import os
 
 import pytest
 
-from connector import erp
-from connector.config import ErpConfig
 from connector.odoo.client import OdooClient
 from connector.operations import Operation, Outcome, Write, apply
 from mappings.errors import ErpRefused
@@ -15,14 +13,6 @@ from tests.odoo.test_cycle import creditguard
 
 SALESMAN = ["base.group_user", "sales_team.group_sale_salesman"]
 RULE, BOUND = "credit_limit.exceeded", "its credit limit 10,000.00"
-
-
-@pytest.fixture
-def session():
-    session = erp.connect(ErpConfig("odoo", os.environ["ODOO_URL"], os.environ["ODOO_DB"], os.environ["ODOO_USER"],
-                                    os.environ.get("ODOO_PASSWORD"), api_key=os.environ.get("ODOO_API_KEY")))
-    yield session
-    session.close()
 
 
 @pytest.fixture

@@ -1,20 +1,6 @@
 """The claim file's documents on a real Odoo: an invoice made from a sales order names its order; deliveries
 only when Odoo has Inventory (pickings) and they are done."""
 import datetime as dt
-import os
-
-import pytest
-
-from connector import erp
-from connector.config import ErpConfig
-
-
-@pytest.fixture
-def session():
-    session = erp.connect(ErpConfig("odoo", os.environ["ODOO_URL"], os.environ["ODOO_DB"], os.environ["ODOO_USER"],
-                                    os.environ.get("ODOO_PASSWORD"), api_key=os.environ.get("ODOO_API_KEY")))
-    yield session
-    session.close()
 
 
 def test_an_invoice_from_an_order_names_the_order_and_one_without_names_nothing(session, books, admin):
