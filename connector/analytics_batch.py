@@ -14,16 +14,17 @@ _work: dict = {}          # what forked workers read: set just before the pool s
 
 
 def books_of(source, jobs: int | None = None, lookback_days: int = LOOKBACK_DAYS,
-             period_days: int = DSO_PERIOD_DAYS) -> Books:
+             period_days: int = DSO_PERIOD_DAYS, keep_history: str | None = None) -> Books:
     """The complete books of `source`; the whole snapshot is validated before this returns."""
     jobs = jobs or batch.default_jobs(source)
-    books = Books(source.header, source.customers, lookback_days, period_days)
+    windows = (lookback_days, period_days, keep_history)
+    books = Books(source.header, source.customers, *windows)
     pieces = source.chunks("invoices")
     if jobs <= 1 or len(pieces) <= 1:
-        return Books.read(source, lookback_days, period_days)
+        return Books.read(source, *windows)
     size = -(-len(pieces) // jobs)
     groups = [pieces[start:start + size] for start in range(0, len(pieces), size)]
-    _work.update(source=source, groups=groups, windows=(lookback_days, period_days))
+    _work.update(source=source, groups=groups, windows=windows)
     try:
         shares = batch._map(_fold_group, range(len(groups)), jobs)
         seen: set = set()
@@ -32,7 +33,7 @@ def books_of(source, jobs: int | None = None, lookback_days: int = LOOKBACK_DAYS
             books.absorb(share)
     except ChunkUnreadable:
         source.read_whole()
-        return Books.read(source, lookback_days, period_days)
+        return Books.read(source, *windows)
     finally:
         _work.clear()
     books.finish(source.iter_orders())

@@ -14,7 +14,7 @@ from mappings.errors import BadInput
 from mappings.snapshot import open_snapshot
 from rules.analytics import backtest as backtest_mod
 from rules.analytics.books import DSO_PERIOD_DAYS, LOOKBACK_DAYS
-from rules.analytics.forecast import WEEKS, forecast
+from rules.analytics.forecast import WEEKS, forecast, forecast_backtest
 from rules.analytics.insured import insured_report
 from rules.analytics.kpis import kpis
 from rules.evaluate import ENGINES, make_engine
@@ -52,6 +52,9 @@ def register(sub, date_type) -> None:
 
     p = sub.add_parser("forecast", help=f"expected collections per week for the next {WEEKS} weeks")
     common(p)
+    p.add_argument("--backtest", action="store_true",
+                   help="replay the forecast from each month-end of the history against what was paid: WAPE "
+                        "against the due-date baseline and the band's coverage per week")
     p.set_defaults(func=cmd_forecast)
 
     p = sub.add_parser("backtest", help="replay the history under one or more policies and compare them")
@@ -120,7 +123,11 @@ def cmd_insured(args) -> int:
 
 def cmd_forecast(args) -> int:
     _few_collections()
-    books = books_of(open_snapshot(args.snapshot), args.jobs)
+    if args.backtest:
+        books = books_of(open_snapshot(args.snapshot), args.jobs, keep_history="all")
+        return _emit(args, forecast_backtest(books), analytics_report.write_forecast_backtest,
+                     _page("forecast_backtest_page"))
+    books = books_of(open_snapshot(args.snapshot), args.jobs, keep_history="window")
     return _emit(args, forecast(books), analytics_report.write_forecast, _page("forecast_page"))
 
 

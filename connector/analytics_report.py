@@ -6,9 +6,13 @@ import json
 from decimal import Decimal
 
 from rules.analytics.books import BUCKETS
+from rules.analytics.figures import Number
+from rules.analytics.kpis import TREND_MONTHS
 
 
 def _plain(value):
+    if isinstance(value, Number):           # days, ratios: already rounded; a float prints the same digits
+        return float(value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.date):
@@ -31,7 +35,16 @@ def number(value, suffix="") -> str:
 
 
 def percent(value) -> str:
-    return "-" if value is None else f"{value * 100:.1f} %"
+    """A ratio rounded to 4 places (figures.RATIO) as a percentage: the same digits, never rounded again."""
+    return "-" if value is None else f"{value * 100:.2f} %"
+
+
+NOT_COMPUTED = "n/c"
+
+
+def figure(value, reason, show) -> str:
+    """`show(value)`, or "not computed: <reason>" when the data cannot support the figure."""
+    return f"not computed: {reason}" if value is None and reason else show(value)
 
 
 def _label(customer_id, name, width=28):
@@ -44,25 +57,28 @@ def write_kpis(result: dict, out) -> None:
     cur = result["currency"]
     out.write(f"Receivables KPIs as of {result['as_of'].isoformat()} ({cur}; DSO period {result['period_days']} days, "
               f"look-back {result['lookback_days']} days)\n\n")
+    why = c["not_computed"]
     rows = [
         ("open receivables", amount(c["open_receivables"])),
         ("sales in the DSO period", amount(c["sales_in_period"])),
-        ("DSO, standard method", number(c["dso_standard"], " days")),
+        ("DSO, standard method", figure(c["dso_standard"], why.get("dso_standard"), lambda v: number(v, " days"))),
         ("DSO, count-back method", number(c["dso_count_back"], " days") +
-         ("" if c["dso_count_back_complete"] else " (look-back exhausted)")),
-        ("best possible DSO", number(c["best_possible_dso"], " days")),
-        ("overdue share", percent(c["overdue_share"])),
-        ("days paid late, average", number(c["avg_days_late"], " days")),
-        ("days paid late, 90th percentile", number(c["p90_days_late"], " days")),
+         ("" if c["dso_count_back_complete"] else f" (at least: {why['dso_count_back']})")),
+        ("best possible DSO", figure(c["best_possible_dso"], why.get("best_possible_dso"),
+                                     lambda v: number(v, " days"))),
+        ("overdue share", figure(c["overdue_share"], why.get("overdue_share"), percent)),
+        ("days paid late, average", figure(c["avg_days_late"], why.get("avg_days_late"),
+                                           lambda v: number(v, " days"))),
+        ("days paid late, 90th percentile", figure(c["p90_days_late"], why.get("p90_days_late"),
+                                                   lambda v: number(v, " days"))),
         ("settled invoices in look-back", number(c["settled_invoices"]) + f" ({c['written_off']} written off)"),
-        (f"top-{c['top_customers']} customers' share", percent(c["top_share"])),
+        (f"top-{c['top_customers']} customers' share", figure(c["top_share"], why.get("top_share"), percent)),
         ("unapplied credit notes", amount(c["unapplied_credit_notes"])),
         ("disputed", amount(c["disputed"])),
     ]
     wc = c["working_capital"]
     if wc["wcr"] is None:
-        rows.append(("working capital requirement", "not computed: the snapshot has no " +
-                     " and no ".join(wc["missing"])))
+        rows.append(("working capital requirement", f"not computed: {wc['reason']}"))
     else:
         rows.append(("working capital requirement", f"{amount(wc['wcr'])} = receivables "
                      f"{amount(wc['trade_receivables'])} + inventory {amount(wc['inventory_value'])} - payables "
@@ -76,13 +92,41 @@ def write_kpis(result: dict, out) -> None:
     out.write("\n  exposure by country risk grade\n")
     for grade, value in c["exposure_by_country_grade"].items():
         out.write(f"    grade {grade:<26} {amount(value):>18}\n")
+    trend = c["dso_trend"]
+    out.write(f"\n  DSO trend ({TREND_MONTHS}-month standard DSO at each month-end)\n")
+    if trend["reason"]:
+        out.write(f"    not computed: {trend['reason']}\n")
+    for point in trend["points"]:
+        out.write(f"    {point['date'].isoformat():<32} {figure(point['dso'], point.get('reason'), lambda v: number(v, ' days')):>18}\n")
+    if trend["partial"]:
+        out.write(f"    left out, partial: {', '.join(p['date'].isoformat() for p in trend['partial'])} "
+                  f"({trend['partial'][-1]['reason']})\n")
     out.write(f"\n{'CUSTOMER':<28} {'OPEN':>14} {'OVERDUE':>8} {'DSO':>7} {'DSO-CB':>7} {'BEST':>7} "
               f"{'LATE':>6} {'P90':>5}\n")
+    notes: dict = {}
     for k in result["customers"]:
+        cells = [cell(k, name, show, notes) for name, show in CUSTOMER_CELLS]
         out.write(f"{_label(k['customer_id'], k['name']):<28} {amount(k['open_receivables']):>14} "
-                  f"{percent(k['overdue_share']):>8} {number(k['dso_standard']):>7} {number(k['dso_count_back']):>7} "
-                  f"{number(k['best_possible_dso']):>7} {number(k['avg_days_late']):>6} "
-                  f"{number(k['p90_days_late']):>5}\n")
+                  + " ".join(f"{text:>{width}}" for text, width in zip(cells, (8, 7, 7, 7, 6, 5))) + "\n")
+    by_reason: dict = {}
+    for (name, reason), count in notes.items():
+        by_reason.setdefault((reason, count), []).append(name)
+    for (reason, count), names in sorted(by_reason.items()):
+        out.write(f"{NOT_COMPUTED}: {', '.join(sorted(names))} not computed for {count} "
+                  f"customer{'s' if count > 1 else ''}: {reason}\n")
+
+
+CUSTOMER_CELLS = [("overdue_share", percent), ("dso_standard", number), ("dso_count_back", number),
+                  ("best_possible_dso", number), ("avg_days_late", number), ("p90_days_late", number)]
+
+
+def cell(row, name, show, notes) -> str:
+    """A customer's figure for a table cell; "n/c" when it cannot be computed, its reason kept in `notes`."""
+    reason = row["not_computed"].get(name)
+    if reason and (row[name] is None or name == "dso_count_back"):
+        notes[(name, reason)] = notes.get((name, reason), 0) + 1
+        return NOT_COMPUTED if row[name] is None else f"≥{show(row[name])}"
+    return show(row[name])
 
 
 def write_insured(result: dict, out) -> None:
@@ -101,19 +145,58 @@ def write_insured(result: dict, out) -> None:
               f"uninsured {amount(t['uninsured'])}, net risk after indemnity {amount(t['net_risk'])}\n")
 
 
+def forecast_basis(result) -> str:
+    basis = ", ".join(f"{n} on {name}" for name, n in sorted(result["customers_by_basis"].items())) or "none"
+    effects = [name.replace("_", "-") for name, found in result["effects"].items() if found]
+    error = result["band_model_error"]
+    if not result["invoices_learnt"]:
+        return f"customers with open invoices (and class): {basis}"
+    return (f"customers with open invoices (and class): {basis}; {result['invoices_learnt']:,} invoices learnt "
+            f"from; calendar effects: {', '.join(effects) or 'none found in the history'}; band: "
+            + (f"model error {percent(error)} measured on {result['band_calibration_origins']} earlier month-ends"
+               if error is not None else "independent invoices only (no earlier month-end to measure the "
+               "model's own error on)"))
+
+
 def write_forecast(result: dict, out) -> None:
-    b = result["company_behaviour"]
-    out.write(f"Cash-in forecast as of {result['as_of'].isoformat()} ({result['currency']}): due dates shifted by "
-              f"each customer's median lateness; company median {b['median']} days ({b['basis']})\n\n")
-    out.write(f"{'WEEK':>4} {'FROM':<10} {'TO':<10} {'EXPECTED':>16} {'CUMULATIVE':>16} {'LOW':>16} {'HIGH':>16}\n")
+    why = result["not_computed"]
+    out.write(f"Cash-in forecast as of {result['as_of'].isoformat()} ({result['currency']}): each open invoice's "
+              f"residual spread over the weeks by its customer's learnt payment behaviour; open "
+              f"{amount(result['open'])}\n\n")
+    if "weeks" in why:
+        out.write(f"not computed: {why['weeks']}\n")
+        return
+    out.write(f"{'WEEK':>4} {'FROM':<10} {'TO':<10} {'EXPECTED':>14} {'P10':>14} {'P90':>14} {'CUMULATIVE':>14} "
+              f"{'CUM P10':>14} {'CUM P90':>14}\n")
     for w in result["weeks"]:
         out.write(f"{w['week']:>4} {w['start'].isoformat():<10} {w['end'].isoformat():<10} "
-                  f"{amount(w['expected']):>16} {amount(w['cumulative']):>16} {amount(w['cumulative_low']):>16} "
-                  f"{amount(w['cumulative_high']):>16}\n")
-    basis = ", ".join(f"{n} on {name}" for name, n in sorted(result["customers_by_basis"].items())) or "none"
-    out.write(f"\nlater than week {len(result['weeks'])}: {amount(result['later'])}\n"
-              f"shown apart: disputed {amount(result['disputed_apart'])}, held customers "
-              f"{amount(result['held_apart'])}\ncustomers with open invoices: {basis}\n")
+                  + " ".join(f"{amount(w[name]):>14}" for name in
+                             ("expected", "low", "high", "cumulative", "cumulative_low", "cumulative_high")) + "\n")
+    if "band" in why:
+        out.write(f"\nband not computed: {why['band']}\n")
+    out.write(f"\nlater than week {len(result['weeks'])} or never: {amount(result['later'])}; settled without cash "
+              f"(credit notes, write-offs): {amount(result['settled_otherwise'])}\n"
+              f"in the weeks, of which disputed {amount(result['disputed_in_weeks'])}, customers on hold "
+              f"{amount(result['held_in_weeks'])}\n{forecast_basis(result)}\n")
+
+
+def write_forecast_backtest(result: dict, out) -> None:
+    s = result["summary"]
+    out.write(f"Forecast backtest on the history as of {result['as_of'].isoformat()} ({result['currency']}): from "
+              f"each month-end origin, the {len(s['coverage_per_week'])} weeks forecast against what was paid on "
+              f"the invoices open then\n\n")
+    if result["not_computed"]:
+        out.write(f"not computed: {result['not_computed']['backtest']}\n")
+        return
+    out.write(f"{'ORIGIN':<10} {'OPEN':>14} {'PAID IN WEEKS':>14} {'WAPE':>8} {'NAIVE':>8} {'IN BAND':>8}\n")
+    for r in result["origins"]:
+        out.write(f"{r['origin'].isoformat():<10} {amount(r['open']):>14} {amount(r['paid_in_weeks']):>14} "
+                  f"{percent(r['wape']):>8} {percent(r['wape_naive']):>8} {percent(r['band_coverage']):>8}\n")
+    out.write(f"\nmean WAPE over {s['origins']} origins: forecast {percent(s['wape'])}, due-date baseline "
+              f"{percent(s['wape_naive'])} (ratio {number(s.get('ratio_to_naive'))})\n"
+              f"band P10-P90 held the week's actual in {percent(s['coverage'])} of the weeks with something "
+              f"forecast or paid; per week: "
+              + ", ".join(f"{k + 1}: {percent(c)}" for k, c in enumerate(s["coverage_per_week"])) + "\n")
 
 
 def write_backtest(result: dict, out) -> None:

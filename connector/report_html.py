@@ -15,7 +15,10 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
 
 from rules.analytics.books import BUCKETS  # noqa: E402
 
-from .analytics_report import amount, number, percent  # noqa: E402
+from rules.analytics.kpis import TREND_MONTHS  # noqa: E402
+
+from .analytics_report import (CUSTOMER_CELLS, NOT_COMPUTED, amount, cell, figure,  # noqa: E402
+                               forecast_basis, number, percent)
 
 plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "creditguard", "font.size": 10,
                      "axes.spines.top": False, "axes.spines.right": False})
@@ -50,6 +53,12 @@ def _chart(title, fig, wide=False) -> str:
     return f'<div class="chart{" wide" if wide else ""}"><h3>{html.escape(title)}</h3>{_svg(fig)}</div>'
 
 
+def _nothing(title, reason) -> str:
+    """A chart the data cannot support: its title and why, never a chart of zeros."""
+    return (f'<div class="chart empty"><h3>{html.escape(title)}</h3>'
+            f'<p class=note>Nothing to show: {html.escape(reason)}</p></div>')
+
+
 def _f(value) -> float:
     return float(value) if value is not None else float("nan")
 
@@ -62,7 +71,7 @@ def _table(head, rows) -> str:
 
 def _page(title, subtitle, charts, sections) -> str:
     return (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body data-charts={len(charts)}><h1>{html.escape(title)}</h1>"
+            f"<style>{STYLE}</style></head><body data-charts={sum('<svg' in c for c in charts)}><h1>{html.escape(title)}</h1>"
             f"<p class=note>{html.escape(subtitle)}</p><div class=charts>{''.join(charts)}</div>"
             f"{''.join(sections)}<script>{SCRIPT}</script></body></html>\n")
 
@@ -81,39 +90,54 @@ def _bars(labels, values, colors, ylabel, size=(6, 3.2)):
 
 def kpis_page(result) -> str:
     c, cur = result["company"], result["currency"]
-    charts = [_chart("Ageing of open invoices", _bars(list(BUCKETS), [_f(c["ageing"][b]) for b in BUCKETS],
-                                                      [GREEN, ORANGE, ORANGE, RED, RED], cur))]
-    trend = [t for t in reversed(c["dso_trend"])]
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    ax.plot([t["date"] for t in trend], [_f(t["dso"]) for t in trend], marker="o", color=BLUE)
-    ax.set_ylabel("days")
-    fig.autofmt_xdate()
-    charts.append(_chart("DSO trend (3-month standard DSO at each month-end)", fig))
-    grades = c["exposure_by_country_grade"]
-    charts.append(_chart("Exposure by country risk grade", _bars(
+    title = "Ageing of open invoices"
+    charts = [_chart(title, _bars(list(BUCKETS), [_f(c["ageing"][b]) for b in BUCKETS],
+                                  [GREEN, ORANGE, ORANGE, RED, RED], cur))
+              if any(c["ageing"].values()) else _nothing(title, "nothing open at as_of")]
+    trend = c["dso_trend"]
+    title = f"DSO trend ({TREND_MONTHS}-month standard DSO at each month-end)"
+    points = [t for t in reversed(trend["points"]) if t["dso"] is not None]
+    if points:
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        ax.plot([t["date"] for t in points], [_f(t["dso"]) for t in points], marker="o", color=BLUE)
+        ax.set_ylabel("days")
+        fig.autofmt_xdate()
+        charts.append(_chart(title, fig))
+    else:
+        charts.append(_nothing(title, trend["reason"] or "no point has net sales in its months"))
+    grades = {g: v for g, v in c["exposure_by_country_grade"].items() if v}
+    title = "Exposure by country risk grade"
+    charts.append(_chart(title, _bars(
         list(grades), [_f(v) for v in grades.values()],
-        [RED if g != "unknown" and int(g) >= 5 else GREY if g == "unknown" else BLUE for g in grades], cur)))
-    wc = c["working_capital"]
+        [RED if g != "unknown" and int(g) >= 5 else GREY if g == "unknown" else BLUE for g in grades], cur))
+        if grades else _nothing(title, "no customer has any exposure"))
+    wc, why = c["working_capital"], c["not_computed"]
+
+    def shown(name, show=lambda v: number(v, " days")):
+        return figure(c[name], why.get(name), show)
     figures = [("open receivables", amount(c["open_receivables"])),
-               ("DSO, standard method", number(c["dso_standard"], " days")),
-               ("DSO, count-back method", number(c["dso_count_back"], " days")),
-               ("best possible DSO", number(c["best_possible_dso"], " days")),
-               ("overdue share", percent(c["overdue_share"])),
-               ("days paid late: average / 90th percentile",
-                f"{number(c['avg_days_late'])} / {number(c['p90_days_late'])}"),
-               (f"top-{c['top_customers']} customers' share", percent(c["top_share"])),
+               ("DSO, standard method", shown("dso_standard")),
+               ("DSO, count-back method", number(c["dso_count_back"], " days") +
+                ("" if c["dso_count_back_complete"] else f" (at least: {why['dso_count_back']})")),
+               ("best possible DSO", shown("best_possible_dso")),
+               ("overdue share", shown("overdue_share", percent)),
+               ("days paid late, average", shown("avg_days_late")),
+               ("days paid late, 90th percentile", shown("p90_days_late")),
+               (f"top-{c['top_customers']} customers' share", shown("top_share", percent)),
                ("working capital requirement", amount(wc["wcr"]) if wc["wcr"] is not None
-                else "not computed: no " + " and no ".join(wc["missing"]))]
+                else f"not computed: {wc['reason']}")]
     top = sorted(result["customers"], key=lambda k: -k["open_receivables"])[:TOP_ROWS]
-    rows = [(f"{k['customer_id']} {k['name']}", amount(k["open_receivables"]), percent(k["overdue_share"]),
-             number(k["dso_standard"]), number(k["dso_count_back"]), number(k["avg_days_late"]),
-             number(k["p90_days_late"])) for k in top]
+    notes: dict = {}
+    rows = [(f"{k['customer_id']} {k['name']}", amount(k["open_receivables"]),
+             *(cell(k, name, show, notes) for name, show in CUSTOMER_CELLS)) for k in top]
+    legend = "".join(f"<p class=note>{NOT_COMPUTED}: {html.escape(name)} not computed: {html.escape(reason)}</p>"
+                     for name, reason in sorted(notes))
     return _page(f"Receivables KPIs — {result['as_of']}",
                  f"{cur}; standard DSO over {result['period_days']} days; look-back {result['lookback_days']} days",
                  charts, ["<h2>Company</h2>", _table(("figure", "value"), figures),
                           f"<h2>Largest {len(top)} customers by open receivables</h2>",
-                          _table(("customer", "open", "overdue", "DSO", "DSO count-back", "avg late", "p90 late"),
-                                 rows)])
+                          _table(("customer", "open", "overdue", "DSO", "DSO count-back", "best DSO", "avg late",
+                                  "p90 late"), rows), legend])
 
 
 def insured_page(result) -> str:
@@ -142,26 +166,72 @@ def insured_page(result) -> str:
 
 
 def forecast_page(result) -> str:
-    weeks = result["weeks"]
-    x = [w["week"] for w in weeks]
-    fig, ax = plt.subplots(figsize=(11, 3.8))
-    ax.bar(x, [_f(w["expected"]) for w in weeks], color=BLUE, alpha=0.55, label="expected in the week")
-    ax.plot(x, [_f(w["cumulative"]) for w in weeks], color=BLUE, marker="o", label="cumulative")
-    ax.fill_between(x, [_f(w["cumulative_low"]) for w in weeks], [_f(w["cumulative_high"]) for w in weeks],
-                    color=ORANGE, alpha=0.3, label="band (late … early payers)")
-    ax.set_xlabel("week")
-    _money_axis(ax, result["currency"])
-    ax.set_xticks(x)
-    ax.legend(frameon=False, loc="upper left")
-    rows = [(w["week"], f"{w['start']} – {w['end']}", amount(w["expected"]), amount(w["cumulative"]),
-             amount(w["cumulative_low"]), amount(w["cumulative_high"])) for w in weeks]
-    b = result["company_behaviour"]
+    weeks, why = result["weeks"], result["not_computed"]
+    title = f"Expected collections, next {len(weeks)} weeks"
+    if "weeks" in why:
+        chart = _nothing(title, why["weeks"])
+    else:
+        x = [w["week"] for w in weeks]
+        fig, ax = plt.subplots(figsize=(11, 3.8))
+        ax.bar(x, [_f(w["expected"]) for w in weeks], color=BLUE, alpha=0.55, label="expected in the week")
+        if "band" not in why:
+            ax.errorbar(x, [_f(w["expected"]) for w in weeks],
+                        yerr=[[_f(w["expected"]) - _f(w["low"]) for w in weeks],
+                              [_f(w["high"]) - _f(w["expected"]) for w in weeks]],
+                        fmt="none", ecolor=ORANGE, capsize=3, label="week's P10-P90")
+            ax.fill_between(x, [_f(w["cumulative_low"]) for w in weeks], [_f(w["cumulative_high"]) for w in weeks],
+                            color=ORANGE, alpha=0.2, label="cumulative P10-P90")
+        ax.plot(x, [_f(w["cumulative"]) for w in weeks], color=BLUE, marker="o", label="cumulative")
+        ax.set_xlabel("week")
+        _money_axis(ax, result["currency"])
+        ax.set_xticks(x)
+        ax.legend(frameon=False, loc="upper left")
+        chart = _chart(title, fig, wide=True)
+    band = "band not computed: " + why["band"] if "band" in why else ""
+    rows = [(w["week"], f"{w['start']} – {w['end']}", amount(w["expected"]), amount(w["low"]), amount(w["high"]),
+             amount(w["cumulative"]), amount(w["cumulative_low"]), amount(w["cumulative_high"])) for w in weeks]
     return _page(f"Cash-in forecast — {result['as_of']}",
-                 f"{result['currency']}; due dates shifted by each customer's median lateness (company median "
-                 f"{b['median']} days, {b['basis']})", [_chart("Expected collections, next 13 weeks", fig, wide=True)],
-                 [_table(("week", "dates", "expected", "cumulative", "low", "high"), rows),
-                  f"<p class=note>later: {amount(result['later'])}; shown apart: disputed "
-                  f"{amount(result['disputed_apart'])}, held customers {amount(result['held_apart'])}</p>"])
+                 f"{result['currency']}; open {amount(result['open'])}; each residual spread over the weeks by its "
+                 f"customer's learnt payment behaviour", [chart],
+                 [_table(("week", "dates", "expected", "P10", "P90", "cumulative", "cum. P10", "cum. P90"), rows),
+                  f"<p class=note>{html.escape(band)}</p>" if band else "",
+                  f"<p class=note>later or never: {amount(result['later'])}; settled without cash: "
+                  f"{amount(result['settled_otherwise'])}; in the weeks, of which disputed "
+                  f"{amount(result['disputed_in_weeks'])}, customers on hold {amount(result['held_in_weeks'])}</p>",
+                  f"<p class=note>{html.escape(forecast_basis(result))}</p>"])
+
+
+def forecast_backtest_page(result) -> str:
+    s, rows = result["summary"], result["origins"]
+    if result["not_computed"]:
+        charts = [_nothing("Forecast error per origin", result["not_computed"]["backtest"])]
+    else:
+        fig, ax = plt.subplots(figsize=(6, 3.4))
+        dates = [r["origin"] for r in rows]
+        ax.plot(dates, [_f(r["wape"]) * 100 for r in rows], marker="o", color=BLUE, label="forecast")
+        ax.plot(dates, [_f(r["wape_naive"]) * 100 for r in rows], marker="s", color=GREY, label="due-date baseline")
+        ax.set_ylabel("WAPE, %")
+        ax.legend(frameon=False, fontsize=8)
+        fig.autofmt_xdate()
+        charts = [_chart("Weighted absolute percentage error per origin", fig)]
+        fig, ax = plt.subplots(figsize=(6, 3.4))
+        weeks = [k + 1 for k, c in enumerate(s["coverage_per_week"]) if c is not None]
+        ax.bar(weeks, [_f(c) * 100 for c in s["coverage_per_week"] if c is not None], color=GREEN)
+        ax.axhspan(70, 90, color=ORANGE, alpha=0.15, label="70-90 %")
+        ax.set_ylim(0, 100)
+        ax.set_xlabel("week")
+        ax.set_ylabel("actual inside P10-P90, %")
+        ax.legend(frameon=False, fontsize=8)
+        charts.append(_chart("Band coverage per week", fig))
+    table = [(r["origin"], amount(r["open"]), amount(r["paid_in_weeks"]), percent(r["wape"]), percent(r["wape_naive"]),
+              percent(r["band_coverage"])) for r in rows]
+    summary = (f"mean WAPE over {s['origins']} origins: forecast {percent(s['wape'])}, due-date baseline "
+               f"{percent(s['wape_naive'])} (ratio {number(s.get('ratio_to_naive'))}); band coverage "
+               f"{percent(s['coverage'])}")
+    return _page(f"Forecast backtest — history as of {result['as_of']}",
+                 f"{result['currency']}; from each month-end origin, what was forecast against what was paid",
+                 charts, [f"<p>{html.escape(summary)}</p>",
+                          _table(("origin", "open", "paid in the weeks", "WAPE", "baseline WAPE", "in band"), table)])
 
 
 def backtest_page(result) -> str:
@@ -195,4 +265,4 @@ def backtest_page(result) -> str:
                  [_table(("", *names), rows)])
 
 
-__all__ = ["write", "kpis_page", "insured_page", "forecast_page", "backtest_page"]
+__all__ = ["write", "kpis_page", "insured_page", "forecast_page", "forecast_backtest_page", "backtest_page"]

@@ -1,5 +1,6 @@
 """`creditguard kpis | insured | forecast | backtest` end to end: tables, JSON, and bad arguments."""
 import json
+from decimal import Decimal
 
 from tests.analytics_books import books_snapshot
 from tests.conftest import EXAMPLE, run_cli
@@ -31,7 +32,10 @@ def test_insured_and_forecast_json(write_json):
     table = run_cli("insured", "--snapshot", path, check=0).stdout
     assert "insured book 1,900.00 (what a bank may take as collateral)" in table
     forecast = json.loads(run_cli("forecast", "--snapshot", path, "--format", "json", check=0).stdout)
-    assert len(forecast["weeks"]) == 13 and forecast["weeks"][-1]["cumulative"] == "2700.00"
+    assert len(forecast["weeks"]) == 13 and forecast["open"] == "2700.00"
+    expected = Decimal(forecast["weeks"][-1]["cumulative"])
+    assert 0 < expected <= Decimal(forecast["open"])
+    assert abs(expected + Decimal(forecast["later"]) + Decimal(forecast["settled_otherwise"]) - 2700) <= Decimal("0.05")
 
 
 def test_backtest_compares_two_policies_side_by_side(write_json, tmp_path):

@@ -16,7 +16,8 @@ from decimal import ROUND_HALF_UP
 from rules.evaluate import numeric_view, with_defaults
 from rules.facts import CENT, Ledger, customer_facts
 
-from .kpis import money
+from .figures import days as days_figure
+from .figures import money
 
 ISSUE, DUE, PAY, COVER = range(4)       # same-day order: an invoice exists before it falls due or is paid
 
@@ -177,8 +178,8 @@ def summary(run: PolicyRun, invoices, dates) -> dict:
     avoided = ended["unpaid"]["amount"] + ended["written off"]["amount"]
     return {"policy": run.policy.name, "version": run.policy.version, "source": str(run.policy.source),
             "customers_held": len(customers), "holds": len(run.spells), "hold_days": sum(days),
-            "avg_hold_days": round(sum(days) / len(days), 1) if days else None,
+            "avg_hold_days": days_figure(sum(days), len(days)) if days else None,
             "stopped_invoices": len(run.stopped), "stopped_amount": money(sum(invoices[n][6] for n in run.stopped)),
-            "outcomes": ended, "avg_days_late_of_late": round(sum(late_days) / len(late_days), 1) if late_days else None,
+            "outcomes": ended, "avg_days_late_of_late": days_figure(sum(late_days), len(late_days)) if late_days else None,
             "losses_avoided": avoided, "good_sales_blocked": ended["paid on time"]["amount"],
             "held_per_date": [{"date": d, "held": h} for d, h in zip(dates, run.held_per_date)]}

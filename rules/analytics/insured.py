@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from rules.facts import CENT, ZERO
 
-from .kpis import money
+from .figures import money
 
 TOTALS = ("open_receivables", "insured", "indemnity", "uninsured", "net_risk")
 
