@@ -70,7 +70,8 @@ class Generator:
     """Draws the snapshot with one seeded RNG, in a fixed order, and writes it to a text stream."""
 
     def __init__(self, customers: int, invoices: int, orders: int, seed: int, as_of: dt.date,
-                 policy_terms: bool, history: bool = False):
+                 policy_terms: bool, history: bool = False, span: int = 200):
+        self.span = span                # an invoice falls due up to this many days before as_of
         self.n_customers, self.n_invoices, self.n_orders = customers, invoices, orders
         self.rng = random.Random(seed)
         self.as_of = as_of
@@ -78,7 +79,7 @@ class Generator:
         self.history = random.Random(seed + 1_000_003) if history else None
         self.cust_lateness: list[tuple[int, int]] = []
         # ISO date of as_of + k days, for k in [-DAYS, DAYS]; drawing dates is then an index lookup
-        self.date_offset = 800
+        self.date_offset = max(800, span + 400)
         self.dates = [(as_of + dt.timedelta(days=k)).isoformat()
                       for k in range(-self.date_offset, self.date_offset + 1)]
         # per customer: currency, term, cumulative weight, invoice scale (cents), unpaid profile
@@ -171,7 +172,7 @@ class Generator:
             currency = self.cust_currency[c] if rand() < 0.95 else COMPANY_CURRENCY
             total = max(1, int(self.cust_scale[c] * rng.lognormvariate(0.0, 0.8)))
             term = self.cust_term[c]
-            days_overdue = randint(-term, 200)  # > 0: due before as_of; never dated after as_of
+            days_overdue = randint(-term, self.span)  # > 0: due before as_of; never dated after as_of
             r = rand()
             state = "posted" if r < 0.90 else ("draft" if r < 0.96 else "cancelled")
             if rand() < 0.05:
@@ -291,13 +292,16 @@ def main(argv=None) -> int:
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 26))
     parser.add_argument("--no-policy-terms", action="store_true", help="omit policy_terms (no insurer rules)")
     parser.add_argument("--history", action="store_true", help="contract 1.1: payment history and WCR totals")
+    parser.add_argument("--span", type=int, default=200, metavar="DAYS",
+                        help="invoices fall due up to DAYS before as_of (default 200); a longer span gives a longer "
+                             "payment history, e.g. for `creditguard forecast --backtest`")
     parser.add_argument("-o", "--output", required=True, help="output file, '-' for stdout")
     args = parser.parse_args(argv)
     if args.customers < 1 or args.invoices < 0 or (args.orders or 0) < 0:
         parser.error("need at least one customer and no negative counts")
     orders = args.invoices // 5 if args.orders is None else args.orders
     gen = Generator(args.customers, args.invoices, orders, args.seed, args.as_of, not args.no_policy_terms,
-                    args.history)
+                    args.history, args.span)
     started = time.perf_counter()
     if args.output == "-":
         gen.write(sys.stdout)
