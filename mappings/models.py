@@ -14,6 +14,7 @@ SNAPSHOT_FORMAT_HISTORY = "creditguard-snapshot/1.1"   # minor 1: payment histor
 SnapshotFormat = Literal["creditguard-snapshot/1", "creditguard-snapshot/1.1"]
 
 Money = Annotated[Decimal, Field(allow_inf_nan=False)]
+Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]     # a limit or a cover: never below 0
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 RecordId = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Days = Annotated[int, Field(ge=0)]
@@ -64,7 +65,7 @@ class PolicyTerms(BaseModel):
 class InsurerCover(BaseModel):
     """The credit limit an insurer grants on one buyer."""
     model_config = _STRICT
-    amount: Money
+    amount: Amount
     currency: Currency
     status: CoverStatus
     valid_until: Optional[dt.date] = None
@@ -77,7 +78,7 @@ class Customer(BaseModel):
     id: RecordId
     name: str
     country: Optional[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = None
-    credit_limit: Optional[Money] = None
+    credit_limit: Optional[Amount] = None
     payment_term_days: Optional[Days] = None
     on_hold: bool = False
     insurer_cover: Optional[InsurerCover] = None

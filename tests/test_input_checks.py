@@ -20,6 +20,17 @@ def test_a_residual_outside_zero_and_the_total_is_refused(write_json, residual, 
     assert "invoices[id=7].amount_residual" in proc.stderr and "not between 0 and the total" in proc.stderr
 
 
+@pytest.mark.parametrize("customer, field", [
+    ({"credit_limit": "-1000"}, "customers[id=c1].credit_limit"),
+    ({"insurer_cover": {"amount": "-5", "currency": "EUR", "status": "approved"}}, "customers[id=c1].insurer_cover.amount"),
+], ids=["credit limit", "cover"])
+def test_a_negative_limit_or_cover_is_refused_naming_the_record_and_field(write_json, customer, field):
+    doc = make_snapshot([{**CUSTOMER, **customer}], [invoice(7)])
+    proc = run_cli("evaluate", "--snapshot", write_json(doc))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stdout == ""
+    assert f"{field}: Input should be greater than or equal to 0" in proc.stderr
+
+
 def test_a_credit_note_written_negative_is_fine(write_json):
     doc = make_snapshot([CUSTOMER], [invoice(7, residual="-50", amount_total="-80", kind="credit_note")])
     assert run_cli("evaluate", "--snapshot", write_json(doc)).returncode == 0
