@@ -5,12 +5,13 @@ import argparse
 import datetime as dt
 import gc
 import os
+import re
 import signal
 import sys
 import time
 from pathlib import Path
 
-from mappings.errors import BadInput, CreditGuardError, TransientError
+from mappings.errors import BadInput, CreditGuardError, TransientError, did_you_mean
 from mappings.snapshot import open_snapshot
 from rules.evaluate import ENGINES, evaluate_customer, make_engine
 from rules.facts import compute_facts
@@ -30,8 +31,20 @@ def _date(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, suggesting the closest command or choice to a misspelt one."""
+
+    def error(self, message):
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:
+            hint = did_you_mean(wrong.group(1), re.findall(r"'([^']*)'", wrong.group(2)))
+            if hint:
+                message = f"{message}; {hint}"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="creditguard", description="Credit Guard: credit policy as rules, "
+    parser = Parser(prog="creditguard", description="Credit Guard: credit policy as rules, "
                                      "holds the ERP enforces.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

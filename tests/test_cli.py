@@ -116,3 +116,11 @@ def test_a_truncated_or_missing_file_is_bad_input(write_json, tmp_path):
     assert proc.returncode == 2 and "not valid JSON" in proc.stderr
     proc = run_cli("evaluate", "--snapshot", tmp_path / "nope.json")
     assert proc.returncode == 2 and "cannot read the snapshot" in proc.stderr
+
+
+def test_a_misspelt_command_or_choice_gets_the_close_one_suggested():
+    proc = run_cli("evalute", "--snapshot", "examples/snapshot.json")
+    assert proc.returncode == 2 and "did you mean 'evaluate'?" in proc.stderr
+    proc = run_cli("kpis", "--snapshot", "examples/snapshot.json", "--format", "jsn")
+    assert proc.returncode == 2 and "did you mean 'json'?" in proc.stderr
+    assert "did you mean" not in run_cli("zzzz").stderr
