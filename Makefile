@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	@# the build backend's warnings about folders named like the packages are for us, not for the user
+	PYTHONWARNINGS=ignore $(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -65,12 +65,21 @@ TIMEOUTS = {  # seconds, per step
 class EmbeddedTryton:
     """A Tryton 8.2 that this machine sets up and runs by itself."""
 
-    def __init__(self, home=None, *, python=None):
+    def __init__(self, home=None, *, python=None, progress=None):
+        """`progress(text)`, when given, is told each set-up step as it starts and ends."""
         home = home or os.environ.get('CREDITGUARD_TRYTON_HOME') or DEFAULT_HOME
         self.home = Path(home).resolve()
         self.python = python or sys.executable
         self.venv = self.home / 'venv'
+        self.progress = progress
         self._runs = 0
+
+    def is_set_up(self):
+        """True when setup() has nothing to do: the venv, its packages, the module and the template."""
+        return ((self.bin / 'python').exists()
+                and _stamp(self.venv / '.requirements') == _digest(REQUIREMENTS.read_bytes())
+                and _stamp(self.venv / '.addon') == _digest(*_addon_files())
+                and (self.home / 'templates' / f'{self.template_key()}.sqlite').exists())
 
     @property
     def bin(self):
@@ -102,11 +111,12 @@ class EmbeddedTryton:
         python = self.bin / 'python'
         if not python.exists():
             shutil.rmtree(self.venv, ignore_errors=True)
-            self._step('venv', [self.python, '-m', 'venv', str(self.venv)], self.home / 'venv.log')
+            self._step('venv', [self.python, '-m', 'venv', str(self.venv)], self.home / 'venv.log',
+                label='creating a virtualenv')
         pins = _digest(REQUIREMENTS.read_bytes())
         if _stamp(self.venv / '.requirements') != pins:
             self._step('pip', [python, '-m', 'pip', 'install', '--disable-pip-version-check', '-q',
-                '-r', str(REQUIREMENTS)], self.home / 'pip.log')
+                '-r', str(REQUIREMENTS)], self.home / 'pip.log', label='installing Tryton 8.2 from PyPI')
             (self.venv / '.requirements').write_text(pins)
             (self.venv / '.addon').unlink(missing_ok=True)
         addon = _digest(*_addon_files())
@@ -116,7 +126,8 @@ class EmbeddedTryton:
                 source = Path(tmp) / 'addon'
                 shutil.copytree(ADDON, source, ignore=_ignore_build_files)
                 self._step('pip', [python, '-m', 'pip', 'install', '--disable-pip-version-check', '-q',
-                    '--no-deps', '--force-reinstall', str(source)], self.home / 'pip.log')
+                    '--no-deps', '--force-reinstall', str(source)], self.home / 'pip.log',
+                    label='installing the creditguard Tryton module')
             (self.venv / '.addon').write_text(addon)
 
     # -- template database --------------------------------------------------------------------
@@ -141,10 +152,10 @@ class EmbeddedTryton:
             env = _env(TRYTONPASSFILE=str(build / 'passfile'))
             self._step('admin', [self.bin / 'trytond-admin', '-c', build / 'trytond.conf', '-d', 'template',
                 '--all', '--activate-dependencies', '--email', ADMIN_EMAIL, '-u', *MODULES],
-                self.home / 'admin.log', env=env)
+                self.home / 'admin.log', env=env, label='creating the template database (modules, company)')
             spec = dict(COMPANY, users=[dict(u, password=USERS[u['login']]) for u in USER_SPECS])
             self._step('seed', [self.bin / 'python', SEED, 'template', build / 'trytond.conf'],
-                self.home / 'seed.log', env=env, stdin=json.dumps(spec))
+                self.home / 'seed.log', env=env, stdin=json.dumps(spec), label='seeding its users')
             _checkpoint(build / 'db' / 'template.sqlite')
             os.replace(build / 'db' / 'template.sqlite', template)
             # keep a few: a concurrent run may still copy an older one
@@ -155,9 +166,11 @@ class EmbeddedTryton:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _step(self, name, args, logfile, *, env=None, stdin=None):
+    def _step(self, name, args, logfile, *, env=None, stdin=None, label=None):
         """Run one setup step with a timeout; on failure raise ConfigError with the log's tail."""
         started = time.monotonic()
+        if self.progress and label:
+            self.progress(f'  {label} ...')
         args = [str(a) for a in args]
         with open(logfile, 'a') as out:
             out.write(f'\n$ {" ".join(args)}\n')
@@ -167,6 +180,8 @@ class EmbeddedTryton:
             raise ConfigError(f'setting up the embedded Tryton failed at step {name!r} ({failure})',
                 where=str(self.home), hint=f'last lines of {logfile}:\n{_tail(logfile)}')
         log.info('Tryton %s: %.1f s', name, time.monotonic() - started)
+        if self.progress and label:
+            self.progress(f'    done in {time.monotonic() - started:.1f} s')
 
     def _lock(self):
         return _FileLock(self.home / 'lock', TIMEOUTS['lock'])

@@ -113,8 +113,12 @@ TR = 5
 
 
 def main():
-    step("Setting up Tryton 8.2 (first run only: a virtualenv and a template database in .tryton/)")
-    tryton = EmbeddedTryton()
+    tryton = EmbeddedTryton(progress=lambda text: print(text, flush=True))
+    if tryton.is_set_up():
+        step("Reusing the Tryton 8.2 set up in .tryton/")
+    else:
+        step("Setting up Tryton 8.2 (first run only, about a minute: a virtualenv and a template database in "
+             ".tryton/)")
     tryton.setup()
     with tryton.start(["demo"]) as server:
         print(f"  Tryton is listening on {server.url}, database 'demo'")

@@ -25,8 +25,12 @@ def _stop(signum, frame):
 
 def main():
     signal.signal(signal.SIGTERM, _stop)
-    print("Setting up Tryton 8.2 (first run only: a virtualenv and a template database in .tryton/) ...", flush=True)
-    tryton = EmbeddedTryton()
+    tryton = EmbeddedTryton(progress=lambda text: print(text, flush=True))
+    if tryton.is_set_up():
+        print("Reusing the Tryton 8.2 set up in .tryton/", flush=True)
+    else:
+        print("Setting up Tryton 8.2 (first run only, about a minute: a virtualenv and a template database in "
+              ".tryton/) ...", flush=True)
     tryton.setup()
     with tryton.start(["demo"]) as server:
         seed(Books(server.client("demo", "admin")))
