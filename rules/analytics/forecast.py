@@ -20,8 +20,8 @@ What is not expected within the weeks is "later" (or never; non-cash settlements
 The band: each week's 10th and 90th percentiles (and the cumulative ones), normal approximation, never
 below 0, from the variance of a sum of independent invoices plus the model's own error, measured on up
 to CALIBRATION earlier month-ends whose outcome the history already holds, on a regular sample of at
-most about CALIBRATION_CUSTOMERS customers (model_error). The backtest (forecast_backtest) replays the model from rolling
-month-end origins of the history against what was actually paid. No I/O."""
+most about CALIBRATION_CUSTOMERS customers (model_error). The backtest (forecast_backtest) replays the
+model from rolling month-end origins of the history against what was actually paid. No I/O."""
 from __future__ import annotations
 
 import bisect
