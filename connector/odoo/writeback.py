@@ -54,6 +54,7 @@ class OdooWriter:
         self.controller_id = controller_id or client.user_id
         self.required_fields = {PARTNER: STATE_FIELDS} if enforced else {}
         self.required_access = {PARTNER: ("read", "write"), "mail.activity": ("read", "create")}
+        self._currencies: dict[str, int | bool] = {}        # ISO code -> res.currency id, once per session
 
     @property
     def actor(self) -> str:
@@ -150,10 +151,8 @@ class OdooWriter:
         if not self.enforced:
             return Outcome.ALREADY_THERE
         partner = self.ids.erp(customer_id)
-        currency_id = self.client.search("res.currency", [("name", "=", currency), ("active", "in", [True, False])],
-                                         limit=1)[:1] if currency else []
         wanted = {COVER_AMOUNT: float(Decimal(amount)) if amount is not None else 0.0,
-                  COVER_CURRENCY: currency_id[0] if currency_id else False, COVER_STATUS: status or False,
+                  COVER_CURRENCY: self._currency(currency), COVER_STATUS: status or False,
                   COVER_VALID_UNTIL: valid_until or False, REQUEST_PENDING: bool(request_pending)}
         [row] = self.client.read(PARTNER, [partner], list(COVER_FIELDS))
         now = {COVER_AMOUNT: row[COVER_AMOUNT] or 0.0,
@@ -187,6 +186,16 @@ class OdooWriter:
             return Outcome.ALREADY_THERE
         self.client.write(PARTNER, [partner], changed)
         return Outcome.WRITTEN
+
+    def _currency(self, code) -> int | bool:
+        """The res.currency id of an ISO code (active or not), looked up once per session; False if none."""
+        if not code:
+            return False
+        if code not in self._currencies:
+            found = self.client.search("res.currency", [("name", "=", code), ("active", "in", [True, False])],
+                                       limit=1)
+            self._currencies[code] = found[0] if found else False
+        return self._currencies[code]
 
     def _unenforced_hold(self, customer_id, reason, rules) -> Outcome:
         text = (f"Credit Guard would hold this customer ({rules}): {reason}. The credit_guard add-on is not "
