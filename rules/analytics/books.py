@@ -190,13 +190,14 @@ class Books:
                 else:
                     self.with_history += 1
                     moves[month] = moves.get(month, 0) + total
-                    events = []
+                    events = [] if keep else None
                     for p in payments:
                         day = p.date.toordinal()
                         cents = int((p.amount * rate).to_integral_value(ROUND_HALF_UP))
                         paid_month = month_index(p.date)
                         moves[paid_month] = moves.get(paid_month, 0) - sign * cents
-                        events.append((day, cents, p.kind == "payment"))
+                        if keep:
+                            events.append((day, cents, p.kind == "payment"))
                         if day > closed:
                             closed = day
                         if p.kind == "write_off":

@@ -24,11 +24,16 @@ def money(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
+def _half_up(value) -> int:
+    """The nearest whole number to `value` (exactly: int, Fraction, Decimal or float), a half away from 0."""
+    value = Fraction(value)
+    whole = math.floor(abs(value) + Fraction(1, 2))
+    return -whole if value < 0 else whole
+
+
 def rounded(value, places: int) -> Number:
     """`value` (int, Fraction or Decimal) rounded half-up to `places` decimals, exactly."""
-    scaled = Fraction(value) * 10 ** places
-    whole = math.floor(abs(scaled) + Fraction(1, 2))
-    return Number(Decimal(-whole if scaled < 0 else whole).scaleb(-places))
+    return Number(Decimal(_half_up(Fraction(value) * 10 ** places)).scaleb(-places))
 
 
 def days(numerator, denominator=1) -> Number:
@@ -41,9 +46,7 @@ def ratio(numerator, denominator) -> Number:
 
 def cents_half_up(value) -> int:
     """A Fraction or float of cents to whole cents, half-up."""
-    value = Fraction(value)
-    whole = math.floor(abs(value) + Fraction(1, 2))
-    return -whole if value < 0 else whole
+    return _half_up(value)
 
 
 def quantile(values, p: float):

@@ -235,8 +235,8 @@ class Model:
         'later or never' and 'settled without cash' within the weeks."""
         weeks = [0.0] * WEEKS
         if table is None:                          # no history: the due date
-            k = max(0, due - self.origin - 1) // 7
-            if k < WEEKS:
+            k = due_week(due, self.origin)
+            if k is not None:
                 weeks[k] = 1.0
             return weeks, 1.0 - sum(weeks), 0.0
         alive, other_total = 1.0, 0.0
@@ -307,22 +307,34 @@ def forecast_at(books, origin: int, items, held=frozenset()) -> dict:
             "basis": basis, "model": model}
 
 
-def model_error(books, origin: int) -> tuple[float | None, int]:
+def model_error(books, origin: int, memo: dict | None = None) -> tuple[float | None, int]:
     """The model's own error, measured where it can be: from up to CALIBRATION earlier month-ends whose
     whole horizon lies before `origin`, the share of the squared weekly error beyond what independent
-    invoices explain, relative to the forecast: (c², origins used); (None, 0) when there is none."""
+    invoices explain, relative to the forecast: (c², origins used); (None, 0) when there is none.
+    `memo` keeps each earlier month-end's terms for the next call (the backtest's origins share them)."""
     candidates = [d for d in origins(books) if d + HORIZON <= origin][-CALIBRATION:]
+    memo = {} if memo is None else memo
     excess, scale = 0.0, 0.0
-    every = max(1, -(-len(books.books) // CALIBRATION_CUSTOMERS))
     for past in candidates:
-        items = [item for item in open_items(books, past) if item[0] % every == 0]
-        if not items:
-            continue
-        result = forecast_at(books, past, items)
-        for f, v, a in zip(result["expected"], result["variance"], actual(books, past, every)):
-            excess += max(0.0, (a - f) ** 2 - v)
-            scale += f * f
+        if past not in memo:
+            memo[past] = _error_terms(books, past)
+        excess, scale = excess + memo[past][0], scale + memo[past][1]
     return (excess / scale if scale > 0 else None), len(candidates)
+
+
+def _error_terms(books, past: int) -> tuple[float, float]:
+    """At month-end `past`, on every k-th customer (at most about CALIBRATION_CUSTOMERS): Σ weeks of the
+    squared error beyond the independent-invoice variance, and Σ of the squared forecast."""
+    every = max(1, -(-len(books.books) // CALIBRATION_CUSTOMERS))
+    items = [item for item in open_items(books, past) if item[0] % every == 0]
+    if not items:
+        return 0.0, 0.0
+    result = forecast_at(books, past, items)
+    excess, scale = 0.0, 0.0
+    for f, v, a in zip(result["expected"], result["variance"], actual(books, past, every)):
+        excess += max(0.0, (a - f) ** 2 - v)
+        scale += f * f
+    return excess, scale
 
 
 def weeks_of(result, c2: float | None) -> list[dict]:
@@ -330,7 +342,7 @@ def weeks_of(result, c2: float | None) -> list[dict]:
     c2 = c2 or 0.0
     weeks, running, total = [], 0, 0.0
     for k, expected in enumerate(result["expected"]):
-        week = cents_half_up(Fraction(expected))
+        week = cents_half_up(expected)
         running += week
         total += expected
         sd = math.sqrt(result["variance"][k] + c2 * expected * expected)
@@ -398,12 +410,19 @@ def forecast(books) -> dict:
             "not_computed": why}
 
 
+def due_week(due: int, origin: int) -> int | None:
+    """The week (0-based) an invoice due on `due` is paid in if paid on its due date (one already due:
+    the first), or None when that is after the weeks."""
+    k = max(0, due - origin - 1) // 7
+    return k if k < WEEKS else None
+
+
 def naive(items, origin: int) -> list[int]:
-    """The baseline: every residual paid on its due date (one already due: in week 1)."""
+    """The baseline: every residual paid on its due date."""
     weeks = [0] * WEEKS
     for _, due, residual, _ in items:
-        k = max(0, due - origin - 1) // 7
-        if k < WEEKS:
+        k = due_week(due, origin)
+        if k is not None:
             weeks[k] += residual
     return weeks
 
@@ -422,9 +441,14 @@ def actual(books, origin: int, every: int = 1) -> list[int]:
     return weeks
 
 
-def wape(forecast_weeks, actual_weeks):
+def wape(forecast_weeks, actual_weeks) -> Fraction | None:
+    """Σ |forecast − actual| ÷ Σ actual over the weeks, exactly; None when nothing was paid."""
     total = sum(actual_weeks)
-    return ratio(sum(abs(f - a) for f, a in zip(forecast_weeks, actual_weeks)), total) if total > 0 else None
+    return Fraction(sum(abs(f - a) for f, a in zip(forecast_weeks, actual_weeks)), total) if total > 0 else None
+
+
+def _rounded(value):
+    return None if value is None else ratio(value, 1)
 
 
 def origins(books) -> list[int]:
@@ -445,39 +469,42 @@ def forecast_backtest(books) -> dict:
     """Replay the forecast from each rolling month-end origin: WAPE of the model and of the due-date
     baseline against what was paid, and how often each week's actual fell inside the band.
     `books` read with keep_history="all"."""
-    rows = []
-    hits = [[0, 0] for _ in range(WEEKS)]      # inside the band, weeks with a band
+    rows, scored = [], []                      # scored: the exact (WAPE, baseline WAPE) of each origin
+    hits = [[0, 0] for _ in range(WEEKS)]      # per week: inside the band, weeks tested
+    memo: dict = {}                            # the calibration's terms per month-end, computed once
     for origin in origins(books):
         items = open_items(books, origin)
         if not items:
             continue
         result = forecast_at(books, origin, items)
-        weeks = weeks_of(result, model_error(books, origin)[0])
+        weeks = weeks_of(result, model_error(books, origin, memo)[0])
         got, base, paid = [w["expected"] for w in weeks], naive(items, origin), actual(books, origin)
-        inside = 0
-        counted = 0
-        for k, (w, a) in enumerate(zip(weeks, paid)):
-            if not (w["expected"] or a):
-                continue                    # nothing forecast, nothing paid: not a test of the band
-            ok = w["low"] <= a <= w["high"]
+        tested = [(k, w["low"] <= a <= w["high"]) for k, (w, a) in enumerate(zip(weeks, paid))
+                  if w["expected"] or a]       # nothing forecast and nothing paid is no test of the band
+        for k, ok in tested:
             hits[k][0] += ok
             hits[k][1] += 1
-            inside += ok
-            counted += 1
+        error, error_naive = wape(got, paid), wape(base, paid)
+        if error is not None:
+            scored.append((error, error_naive))
         rows.append({"origin": dt.date.fromordinal(origin), "open": money(sum(r for _, _, r, _ in items)),
                      "paid_in_weeks": money(sum(paid)), "forecast": [money(w) for w in got],
                      "naive": [money(w) for w in base], "paid": [money(w) for w in paid],
-                     "low": [money(w["low"]) for w in weeks], "high": [money(w["high"]) for w in weeks], "wape": wape(got, paid), "wape_naive": wape(base, paid),
-                     "band_coverage": ratio(inside, counted) if counted else None})
-    scored = [r for r in rows if r["wape"] is not None and r["wape_naive"] is not None]
-    mean = (lambda name: ratio(sum(Fraction(r[name]) for r in scored), len(scored))) if scored else None
-    summary = {"origins": len(rows), "wape": mean("wape") if mean else None,
-               "wape_naive": mean("wape_naive") if mean else None,
+                     "low": [money(w["low"]) for w in weeks], "high": [money(w["high"]) for w in weeks],
+                     "wape": _rounded(error), "wape_naive": _rounded(error_naive),
+                     "band_coverage": ratio(sum(ok for _, ok in tested), len(tested)) if tested else None})
+    total, total_naive = sum(e for e, _ in scored), sum(e for _, e in scored)
+    inside, counted = sum(a for a, _ in hits), sum(n for _, n in hits)
+    summary = {"origins": len(rows),
+               "wape": ratio(total, len(scored)) if scored else None,
+               "wape_naive": ratio(total_naive, len(scored)) if scored else None,
+               "ratio_to_naive": ratio(total, total_naive) if total_naive else None,
                "coverage_per_week": [ratio(a, n) if n else None for a, n in hits],
-               "coverage": ratio(sum(a for a, _ in hits), sum(n for _, n in hits)) if rows else None}
-    if summary["wape"] is not None and summary["wape_naive"]:
-        summary["ratio_to_naive"] = ratio(Fraction(summary["wape"]), Fraction(summary["wape_naive"]))
-    why = {} if rows else {"backtest": NO_HISTORY if not books.with_history else f"the history has no month-end with {WARM_UP_DAYS} days of history before "
-                                       f"it and {HORIZON} days of payments after it"}
+               "coverage": ratio(inside, counted) if counted else None}
+    why = {}
+    if not rows:
+        why["backtest"] = NO_HISTORY if not books.with_history else (
+            f"the history has no month-end with {WARM_UP_DAYS} days of history before it and {HORIZON} days "
+            f"of payments after it")
     return {"as_of": books.as_of, "currency": books.header.company.currency, "origins": rows,
             "summary": summary, "not_computed": why}
