@@ -52,27 +52,24 @@ def _label(customer_id, name, width=28):
     return label if len(label) <= width else label[:width - 1] + "…"
 
 
-def write_kpis(result: dict, out) -> None:
-    c = result["company"]
-    cur = result["currency"]
-    out.write(f"Receivables KPIs as of {result['as_of'].isoformat()} ({cur}; DSO period {result['period_days']} days, "
-              f"look-back {result['lookback_days']} days)\n\n")
+def company_figures(c) -> list[tuple[str, str]]:
+    """The company's KPIs as (label, text) rows, the same in the terminal and on the HTML page."""
     why = c["not_computed"]
+
+    def shown(name, show=lambda v: number(v, " days")):
+        return figure(c[name], why.get(name), show)
     rows = [
         ("open receivables", amount(c["open_receivables"])),
         ("sales in the DSO period", amount(c["sales_in_period"])),
-        ("DSO, standard method", figure(c["dso_standard"], why.get("dso_standard"), lambda v: number(v, " days"))),
+        ("DSO, standard method", shown("dso_standard")),
         ("DSO, count-back method", number(c["dso_count_back"], " days") +
          ("" if c["dso_count_back_complete"] else f" (at least: {why['dso_count_back']})")),
-        ("best possible DSO", figure(c["best_possible_dso"], why.get("best_possible_dso"),
-                                     lambda v: number(v, " days"))),
-        ("overdue share", figure(c["overdue_share"], why.get("overdue_share"), percent)),
-        ("days paid late, average", figure(c["avg_days_late"], why.get("avg_days_late"),
-                                           lambda v: number(v, " days"))),
-        ("days paid late, 90th percentile", figure(c["p90_days_late"], why.get("p90_days_late"),
-                                                   lambda v: number(v, " days"))),
+        ("best possible DSO", shown("best_possible_dso")),
+        ("overdue share", shown("overdue_share", percent)),
+        ("days paid late, average", shown("avg_days_late")),
+        ("days paid late, 90th percentile", shown("p90_days_late")),
         ("settled invoices in look-back", number(c["settled_invoices"]) + f" ({c['written_off']} written off)"),
-        (f"top-{c['top_customers']} customers' share", figure(c["top_share"], why.get("top_share"), percent)),
+        (f"top-{c['top_customers']} customers' share", shown("top_share", percent)),
         ("unapplied credit notes", amount(c["unapplied_credit_notes"])),
         ("disputed", amount(c["disputed"])),
     ]
@@ -83,6 +80,15 @@ def write_kpis(result: dict, out) -> None:
         rows.append(("working capital requirement", f"{amount(wc['wcr'])} = receivables "
                      f"{amount(wc['trade_receivables'])} + inventory {amount(wc['inventory_value'])} - payables "
                      f"{amount(wc['trade_payables'])}"))
+    return rows
+
+
+def write_kpis(result: dict, out) -> None:
+    c = result["company"]
+    cur = result["currency"]
+    out.write(f"Receivables KPIs as of {result['as_of'].isoformat()} ({cur}; DSO period {result['period_days']} days, "
+              f"look-back {result['lookback_days']} days)\n\n")
+    rows = company_figures(c)
     for label, value in rows:
         out.write(f"  {label:<34} {value}\n")
     out.write("\n  ageing of open invoices\n")

@@ -17,8 +17,8 @@ from rules.analytics.books import BUCKETS  # noqa: E402
 
 from rules.analytics.kpis import TREND_MONTHS  # noqa: E402
 
-from .analytics_report import (CUSTOMER_CELLS, NOT_COMPUTED, amount, cell, figure,  # noqa: E402
-                               forecast_basis, number, percent)
+from .analytics_report import (CUSTOMER_CELLS, NOT_COMPUTED, amount, cell,  # noqa: E402
+                               company_figures, forecast_basis, number, percent)
 
 plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "creditguard", "font.size": 10,
                      "axes.spines.top": False, "axes.spines.right": False})
@@ -111,21 +111,7 @@ def kpis_page(result) -> str:
         list(grades), [_f(v) for v in grades.values()],
         [RED if g != "unknown" and int(g) >= 5 else GREY if g == "unknown" else BLUE for g in grades], cur))
         if grades else _nothing(title, "no customer has any exposure"))
-    wc, why = c["working_capital"], c["not_computed"]
-
-    def shown(name, show=lambda v: number(v, " days")):
-        return figure(c[name], why.get(name), show)
-    figures = [("open receivables", amount(c["open_receivables"])),
-               ("DSO, standard method", shown("dso_standard")),
-               ("DSO, count-back method", number(c["dso_count_back"], " days") +
-                ("" if c["dso_count_back_complete"] else f" (at least: {why['dso_count_back']})")),
-               ("best possible DSO", shown("best_possible_dso")),
-               ("overdue share", shown("overdue_share", percent)),
-               ("days paid late, average", shown("avg_days_late")),
-               ("days paid late, 90th percentile", shown("p90_days_late")),
-               (f"top-{c['top_customers']} customers' share", shown("top_share", percent)),
-               ("working capital requirement", amount(wc["wcr"]) if wc["wcr"] is not None
-                else f"not computed: {wc['reason']}")]
+    figures = company_figures(c)
     top = sorted(result["customers"], key=lambda k: -k["open_receivables"])[:TOP_ROWS]
     notes: dict = {}
     rows = [(f"{k['customer_id']} {k['name']}", amount(k["open_receivables"]),
