@@ -265,9 +265,14 @@ def _snapshot_error(exc: ValidationError, raw, source: str) -> SnapshotError:
     return _error(problem, _readable_path(list(problem.loc), raw), source)
 
 
+HINTS = {"greater_than_equal": "this value cannot be negative: correct it where it comes from (the ERP's "
+                               "record, or the snapshot file); for a credit limit, 0 or null means none set"}
+
+
 def _error(problem, path, source):
     shown = f" (got {problem.value!r})" if not isinstance(problem.value, (dict, list)) else ""
-    return SnapshotError(f"{problem.message}{shown}{problem.more}", where=f"{source}: {path}")
+    return SnapshotError(f"{problem.message}{shown}{problem.more}", where=f"{source}: {path}",
+                         hint=HINTS.get(problem.kind))
 
 
 def _readable_path(loc, raw) -> str:

@@ -29,6 +29,7 @@ def test_a_negative_limit_or_cover_is_refused_naming_the_record_and_field(write_
     proc = run_cli("evaluate", "--snapshot", write_json(doc))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stdout == ""
     assert f"{field}: Input should be greater than or equal to 0" in proc.stderr
+    assert "cannot be negative: correct it where it comes from" in proc.stderr
 
 
 def test_a_credit_note_written_negative_is_fine(write_json):
