@@ -97,7 +97,8 @@ def evaluate(policy, snapshot, engine, as_of: dt.date | None = None):
 
 def evaluate_customer(policy, engine, customer_id, name, facts) -> CustomerResult:
     facts = with_defaults(facts, policy.defaults)
-    fired = engine.fired(numeric_view(facts))
+    view = numeric_view(facts)
+    fired = engine.fired(view)
     decisions = []
     for i in fired:
         rule = policy.rules[i]
@@ -105,7 +106,7 @@ def evaluate_customer(policy, engine, customer_id, name, facts) -> CustomerResul
             decisions.append(_decision(policy, rule, action, customer_id, facts))
     if any(d.action == "hold" for d in decisions):       # release means: nothing holds any more
         decisions = [d for d in decisions if d.action != "release"]
-    allowance = solver_for(policy, engine).solve(facts, fired)
+    allowance = solver_for(policy, engine).solve(facts, fired, view)
     return CustomerResult(customer_id, name, facts, tuple(decisions), tuple(fired), allowance)
 
 

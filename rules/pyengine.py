@@ -8,58 +8,72 @@ from . import expr
 
 
 def compile_condition(node, params: dict):
-    """A function view -> bool (or value, for arithmetic) for the expression `node`."""
+    """A function view -> bool (or value, for arithmetic) for the expression `node`.
+
+    The expression becomes the text of one Python lambda, compiled once: the same semantics as nested closures
+    (an absent fact, None, makes arithmetic None and a comparison false), without a call per node."""
+    constants: dict = {}
+    code, _ = _source(node, params, constants, iter(range(1 << 30)))
+    return eval(f"lambda v: {code}", {"__builtins__": {}, **constants})   # noqa: S307 (our own text)
+
+
+_OPS = {"+": "+", "-": "-", "*": "*", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "!="}
+
+
+def _source(node, params, constants, names) -> tuple[str, bool]:
+    """(Python text of `node` over the view `v`, whether it may be None)."""
     if isinstance(node, expr.Num):
-        value = float(node.value)
-        return lambda v: value
+        return repr(float(node.value)), False
     if isinstance(node, (expr.Str, expr.Bool)):
-        value = node.value
-        return lambda v: value
+        return repr(node.value), False
     if isinstance(node, expr.Name):
         if node.name in params:
             value = params[node.name]
-            value = value if isinstance(value, bool) else float(value)
-            return lambda v: value
-        name = node.name
-        return lambda v: v[name]
+            return repr(value if isinstance(value, bool) else float(value)), False
+        return f"v[{node.name!r}]", True
     if isinstance(node, expr.Arith):
-        op, left, right = expr.ARITHMETIC[node.op], compile_condition(node.left, params), compile_condition(node.right, params)
-
-        def arith(v):
-            a, b = left(v), right(v)
-            return None if a is None or b is None else op(a, b)
-        return arith
+        (a, a_none), (b, b_none) = (_source(n, params, constants, names) for n in (node.left, node.right))
+        if not (a_none or b_none):
+            return f"({a} {_OPS[node.op]} {b})", False
+        a, a_test = _held(a, a_none, names)
+        b, b_test = _held(b, b_none, names)
+        tests = " or ".join(t for t in (a_test, b_test) if t)
+        return f"(None if {tests} else {a} {_OPS[node.op]} {b})", True
     if isinstance(node, expr.Neg):
-        operand = compile_condition(node.operand, params)
-
-        def neg(v):
-            a = operand(v)
-            return None if a is None else -a
-        return neg
+        a, a_none = _source(node.operand, params, constants, names)
+        if not a_none:
+            return f"(-{a})", False
+        a, a_test = _held(a, a_none, names)
+        return f"(None if {a_test} else -{a})", True
     if isinstance(node, expr.Compare):
-        op, left, right = expr.COMPARE[node.op], compile_condition(node.left, params), compile_condition(node.right, params)
-
-        def compare(v):
-            a, b = left(v), right(v)
-            return a is not None and b is not None and op(a, b)
-        return compare
+        (a, a_none), (b, b_none) = (_source(n, params, constants, names) for n in (node.left, node.right))
+        a, a_test = _held(a, a_none, names, present=True)
+        b, b_test = _held(b, b_none, names, present=True)
+        tests = "".join(f"{t} and " for t in (a_test, b_test) if t)
+        return f"({tests}{a} {_OPS[node.op]} {b})", False
     if isinstance(node, expr.InList):
-        operand, values, negated = compile_condition(node.operand, params), frozenset(node.values), node.negated
-
-        def in_list(v):
-            a = operand(v)
-            return a is not None and (a in values) != negated
-        return in_list
-    if isinstance(node, expr.And):
-        items = [compile_condition(i, params) for i in node.items]
-        return lambda v: all(item(v) for item in items)
-    if isinstance(node, expr.Or):
-        items = [compile_condition(i, params) for i in node.items]
-        return lambda v: any(item(v) for item in items)
+        a, a_none = _source(node.operand, params, constants, names)
+        a, a_test = _held(a, a_none, names, present=True)
+        values = f"_k{next(names)}"
+        constants[values] = frozenset(node.values)
+        test = f"{a_test} and " if a_test else ""
+        return f"({test}{a} {'not in' if node.negated else 'in'} {values})", False
+    if isinstance(node, (expr.And, expr.Or)):
+        joint = " and " if isinstance(node, expr.And) else " or "
+        items = [_source(i, params, constants, names)[0] for i in node.items]
+        return f"(not not ({joint.join(items)}))", False
     if isinstance(node, expr.Not):
-        item = compile_condition(node.item, params)
-        return lambda v: not item(v)
+        return f"(not {_source(node.item, params, constants, names)[0]})", False
     raise TypeError(f"cannot compile {node!r}")
+
+
+def _held(code, may_be_none, names, present=False):
+    """(the value's text, the text that tests it) : a value that may be None is held in a name of its own,
+    tested once ("is None", or with `present` "is not None") and then read from that name."""
+    if not may_be_none:
+        return code, ""
+    name = f"_t{next(names)}"
+    return name, f"({name} := {code}) is {'not ' if present else ''}None"
 
 
 class PythonEngine:
