@@ -17,11 +17,13 @@ from rules.evaluate import ENGINES, evaluate_customer, make_engine
 from rules.facts import compute_facts
 from rules.policy import check_policy, load_policy
 
-from . import analytics_cli, batch, cycle, cycle_view, insurer_cli, report, terminal
+from . import analytics_cli, batch, insurer_cli, report, terminal
 from .config import load_config
-from .insurer.simulator import Simulator, load_scenario
 from .store import open_store
 from .sync import build_snapshot
+
+# The ERP cycle (and the HTTP clients under it) and the insurer simulator are imported by the commands that
+# use them, so that `evaluate` and `explain` start without them.
 
 
 def _date(text):
@@ -188,6 +190,7 @@ def cmd_policy_check(args) -> int:
 
 
 def cmd_sync(args) -> int:
+    from . import cycle, cycle_view
     config = load_config(args.config)
     progress = cycle_view.Progress()
     try:
@@ -246,6 +249,7 @@ def _loop(config, args):
 
 def _renew(session, config):
     """Close `session`; open a new one when `config` is given."""
+    from . import cycle
     if session is not None:
         session.close()
     return cycle.connect(config.erp) if config is not None else None
@@ -258,6 +262,7 @@ def backoff(every: int, failures: int) -> int:
 
 
 def _run_once(config, args, session=None):
+    from . import cycle, cycle_view
     progress = cycle_view.Progress()
     try:
         result = cycle.run_cycle(config, full=args.full, dry_run=args.dry_run, progress=progress, session=session)
@@ -272,6 +277,8 @@ def _now():
 
 def cmd_serve(args) -> int:
     import logging
+
+    from . import cycle
     from .serve import Service
     config = load_config(args.config)
     settings = config.serve
@@ -307,6 +314,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_holds(args) -> int:
+    from . import cycle_view
     config = load_config(args.config)
     with open_store(config) as store:
         holds = store.holds()
@@ -335,6 +343,7 @@ def cmd_snapshot(args) -> int:
 
 def cmd_insurer_sim(args) -> int:
     """Serve the simulated insurer until Ctrl-C or SIGTERM (main() turns either into its exit code)."""
+    from .insurer.simulator import Simulator, load_scenario
     simulator = Simulator(load_scenario(args.scenario), state_path=args.state, port=args.port)
     try:
         server = simulator.start().server

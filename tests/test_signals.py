@@ -15,8 +15,8 @@ from tests.conftest import REPO
 def big_snapshot(tmp_path_factory):
     """Large enough to be evaluated in several processes for a few seconds."""
     path = tmp_path_factory.mktemp("big") / "snap.json"
-    subprocess.run([sys.executable, str(REPO / "bench" / "gen_snapshot.py"), "--customers", "20000",
-                    "--invoices", "300000", "--seed", "3", "-o", str(path)], check=True, capture_output=True,
+    subprocess.run([sys.executable, str(REPO / "bench" / "gen_snapshot.py"), "--customers", "40000",
+                    "--invoices", "600000", "--seed", "3", "-o", str(path)], check=True, capture_output=True,
                    timeout=300)
     return path
 
