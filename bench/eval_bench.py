@@ -1,60 +1,98 @@
-"""Time `creditguard evaluate` against the plain-Python floor on one synthetic snapshot (README, "Benchmarks").
+"""Time `creditguard evaluate` against the plain-Python floor, and against another commit, in paired runs.
 
-    python bench/eval_bench.py [--customers 100000 --invoices 1000000] [--file FILE]
-                               [--engine durable --engine python] [--repeat N]
+    python bench/eval_bench.py [--customers 100000 --invoices 1000000] [--file FILE] [--jobs N] [--core C]
+                               [--pairs 5] [--vs REF] [--engine E] [--write]
 
-Generates the snapshot when the file is missing, then runs each command as a child process and reports its wall
-time and peak RSS (from os.wait4 on the child), best wall time of --repeat runs, worst peak. Exit 1 if a child fails.
+Generates the snapshot when the file is missing. Then, round after round, runs every contender once as a child
+process — the floor (bench/floor.py), this checkout's `evaluate`, and with --vs the same command from a git
+worktree of REF — in an order that rotates each round, so that what the machine does meanwhile falls on all of
+them alike. Reported per contender: the median wall and CPU time (user + system, from os.wait4 on the child) and
+the worst peak RSS; per pair, the ratio of each round's times, summarised by its median and range (the figure to
+quote), beside the ratio of the medians. With --jobs 1 every child is pinned to one core (taskset, --core).
+Exit 1 if a child fails, 2 if the checkout or REF cannot be run.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
 OUT = BENCH / "out"
-VENV_SCRIPT = BENCH.parent / ".venv" / "bin" / "creditguard"
-TARGET_TIME_RATIO = 1.5
-TARGET_PEAK_MIB = 1.5 * 1024
+VENV_PYTHON = REPO / ".venv" / "bin" / "python"
+TARGET_FLOOR_RATIO = {1: 1.0, 2: 0.6}      # issue 17: evaluate / floor, by jobs
+TARGET_PEAK_MIB = 1024
 
 
 class ChildFailed(Exception):
     pass
 
 
-def run(label: str, cmd: list[str], stdout_path: Path | None) -> tuple[float, float]:
-    """Run cmd to completion; return (wall seconds, peak RSS MiB) of the child alone."""
-    err_path = OUT / f"{label}.stderr"
-    with open(err_path, "wb") as err, open(stdout_path or os.devnull, "wb") as out:
-        started = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        tail = err_path.read_text(errors="replace")[-2000:]
-        raise ChildFailed(f"{label} failed with exit code {child.returncode}: {' '.join(cmd)}\n{tail}")
-    return wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+class Contender:
+    """One command measured round after round."""
+
+    def __init__(self, label, cmd, cwd=None, env=None, stdout=None):
+        self.label, self.cmd, self.cwd, self.env, self.stdout = label, cmd, cwd, env, stdout
+        self.walls, self.cpus, self.peaks = [], [], []
+
+    def run(self, pin: str | None) -> None:
+        cmd = (["taskset", "-c", pin] if pin is not None else []) + self.cmd
+        err_path = OUT / f"{self.label}.stderr"
+        with open(err_path, "wb") as err, open(self.stdout or os.devnull, "wb") as out:
+            started = time.perf_counter()
+            child = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=self.cwd, env=self.env)
+            _, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            tail = err_path.read_text(errors="replace")[-2000:]
+            raise ChildFailed(f"{self.label} failed with exit code {code}: {' '.join(cmd)}\n{tail}")
+        self.walls.append(wall)
+        self.cpus.append(usage.ru_utime + usage.ru_stime)
+        self.peaks.append(usage.ru_maxrss / 1024)       # KiB on Linux
 
 
-def best_of(label: str, cmd: list[str], repeat: int, stdout_path: Path | None = None) -> tuple[float, float]:
-    runs = []
-    for i in range(repeat):
-        wall, peak = run(label, cmd, stdout_path)
-        print(f"  {label} run {i + 1}/{repeat}: {wall:.2f} s, {peak:.0f} MiB", file=sys.stderr)
-        runs.append((wall, peak))
-    return min(w for w, _ in runs), max(p for _, p in runs)
+def python_of() -> str:
+    return str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
 
 
-def find_creditguard(explicit: str | None) -> str | None:
-    if explicit:
-        return explicit
-    return shutil.which("creditguard") or (str(VENV_SCRIPT) if VENV_SCRIPT.exists() else None)
+def evaluate_cmd(python, snapshot, engine, jobs) -> list[str]:
+    cmd = [python, "-m", "connector.cli", "evaluate", "--snapshot", str(snapshot), "--format", "json"]
+    cmd += ["--engine", engine] if engine else []
+    cmd += ["--jobs", str(jobs)] if jobs else []
+    return cmd
+
+
+def checkout_env(root: Path) -> dict:
+    """The environment that makes `python -m connector.cli` run the code of the checkout at `root`."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(root) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
+
+
+def worktree(ref: str) -> Path:
+    """A detached worktree of `ref` under bench/out (made once per commit)."""
+    sha = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--verify", f"{ref}^{{commit}}"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    path = OUT / f"vs-{sha[:12]}"
+    if not (path / "connector").is_dir():
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--force", "--detach", str(path), sha],
+                       check=True, capture_output=True, text=True)
+    return path
+
+
+def ratio_line(name, a: Contender, b: Contender, times: str) -> str:
+    mine, theirs = getattr(a, times), getattr(b, times)
+    per_round = sorted(x / y for x, y in zip(mine, theirs))
+    return (f"{name:<28}{statistics.median(per_round):>8.3f}  range {per_round[0]:.3f}–{per_round[-1]:.3f}"
+            f"   ratio of medians {statistics.median(mine) / statistics.median(theirs):.3f}")
 
 
 def main(argv=None) -> int:
@@ -64,64 +102,85 @@ def main(argv=None) -> int:
     parser.add_argument("--orders", type=int, default=None, help="default: invoices / 5 (as gen_snapshot.py)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--file", type=Path, help="snapshot file (default: bench/out/snap-<C>c-<I>i-s<seed>.json)")
-    parser.add_argument("--engine", action="append", choices=["durable", "python"],
-                        help="pass --engine to creditguard; repeat to measure both (default: its default engine)")
-    parser.add_argument("--creditguard", help="path of the creditguard script (default: PATH, then .venv/bin)")
-    parser.add_argument("--floor-only", action="store_true", help="measure the floor only")
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--engine", choices=["durable", "python"], help="pass --engine (default: creditguard's)")
+    parser.add_argument("--jobs", type=int, default=None, help="pass --jobs (default: creditguard's own choice)")
+    parser.add_argument("--core", default="1", help="the core children are pinned to with --jobs 1 (default 1)")
+    parser.add_argument("--pairs", type=int, default=5, help="rounds, each running every contender once (default 5)")
+    parser.add_argument("--vs", metavar="REF", help="also run `evaluate` of this commit (a git worktree of it)")
+    parser.add_argument("--write", action="store_true",
+                        help="the floor writes its per-customer JSON (--json) and evaluate's JSON goes to a file, "
+                             "instead of both to /dev/null")
+    parser.add_argument("--no-floor", action="store_true", help="leave the floor out (with --vs)")
     args = parser.parse_args(argv)
     OUT.mkdir(exist_ok=True)
-    snapshot = args.file or OUT / f"snap-{args.customers}c-{args.invoices}i-s{args.seed}.json"
-
-    creditguard = None if args.floor_only else find_creditguard(args.creditguard)
-    if not args.floor_only and not creditguard:
-        print("eval_bench: no creditguard script on PATH or in .venv/bin (install the package, pass --creditguard, "
-              "or use --floor-only)", file=sys.stderr)
-        return 2
+    snapshot = (args.file or OUT / f"snap-{args.customers}c-{args.invoices}i-s{args.seed}.json").resolve()
+    python = python_of()
 
     if not snapshot.exists():
-        gen = [sys.executable, str(BENCH / "gen_snapshot.py"), "--customers", str(args.customers),
-               "--invoices", str(args.invoices), "--seed", str(args.seed), "-o", str(snapshot)]
-        if args.orders is not None:
-            gen += ["--orders", str(args.orders)]
+        gen = Contender("generate", [sys.executable, str(BENCH / "gen_snapshot.py"), "--customers",
+                                     str(args.customers), "--invoices", str(args.invoices), "--seed", str(args.seed),
+                                     "-o", str(snapshot)] + (["--orders", str(args.orders)] if args.orders else []))
+        gen.run(None)
+        print(f"generated {snapshot} in {gen.walls[0]:.1f} s")
+
+    contenders = []
+    if not args.no_floor:
+        floor_cmd = [sys.executable, str(BENCH / "floor.py"), str(snapshot)]
+        contenders.append(Contender("floor", floor_cmd + (["--json", str(OUT / "floor.json")] if args.write else [])))
+    head = Contender("evaluate", evaluate_cmd(python, snapshot, args.engine, args.jobs), cwd=REPO,
+                     env=checkout_env(REPO), stdout=OUT / "evaluate.json" if args.write else None)
+    contenders.append(head)
+    ref = None
+    if args.vs:
         try:
-            wall, peak = run("generate", gen, None)
-        except ChildFailed as e:
-            print(e, file=sys.stderr)
-            return 1
-        print(f"generated {snapshot} in {wall:.1f} s, peak {peak:.0f} MiB")
+            root = worktree(args.vs)
+        except subprocess.CalledProcessError as exc:
+            print(f"eval_bench: cannot check out {args.vs}: {exc.stderr.strip()}", file=sys.stderr)
+            return 2
+        ref = Contender(f"evaluate@{args.vs}", evaluate_cmd(python, snapshot, args.engine, args.jobs), cwd=root,
+                        env=checkout_env(root), stdout=OUT / "evaluate-ref.json" if args.write else None)
+        contenders.append(ref)
+    if len(contenders) < 2:
+        print("eval_bench: nothing to compare (--no-floor needs --vs)", file=sys.stderr)
+        return 2
 
-    runs: list[tuple[str, list[str], Path | None]] = [
-        ("floor", [sys.executable, str(BENCH / "floor.py"), str(snapshot)], OUT / "floor.stdout")]
-    if creditguard:
-        for engine in args.engine or [None]:
-            cmd = [creditguard, "evaluate", "--snapshot", str(snapshot), "--format", "json"]
-            cmd += ["--engine", engine] if engine else []
-            runs.append((f"creditguard-{engine or 'default'}", cmd, None))
-
-    results = []
+    pin = args.core if args.jobs == 1 else None
+    if pin is not None and not shutil.which("taskset"):
+        print("eval_bench: --jobs 1 pins to a core with taskset, which is not installed", file=sys.stderr)
+        return 2
     try:
-        for label, cmd, stdout_path in runs:
-            wall, peak = best_of(label, cmd, args.repeat, stdout_path)
-            results.append((label, wall, peak))
+        for n in range(args.pairs):
+            turn = n % len(contenders)
+            for contender in contenders[turn:] + contenders[:turn]:
+                contender.run(pin)
+                print(f"  round {n + 1}/{args.pairs} {contender.label}: {contender.walls[-1]:.2f} s wall, "
+                      f"{contender.cpus[-1]:.2f} s CPU, {contender.peaks[-1]:.0f} MiB", file=sys.stderr)
     except ChildFailed as e:
         print(e, file=sys.stderr)
         return 1
 
-    size_mib = snapshot.stat().st_size / 2**20
-    print(f"snapshot {snapshot} ({size_mib:.0f} MiB), best of {args.repeat}, python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cores")
-    print(f"floor: {(OUT / 'floor.stdout').read_text().strip()}")
-    floor_wall = results[0][1]
-    print(f"{'run':<24}{'wall s':>9}{'peak MiB':>10}{'× floor':>9}   targets: ≤ {TARGET_TIME_RATIO}× floor, "
-          f"≤ {TARGET_PEAK_MIB:.0f} MiB")
-    for label, wall, peak in results:
-        verdict = ""
-        if label != "floor":
-            ok_time = wall <= TARGET_TIME_RATIO * floor_wall
-            ok_peak = peak <= TARGET_PEAK_MIB
-            verdict = f"   time {'ok' if ok_time else 'MISS'}, memory {'ok' if ok_peak else 'MISS'}"
-        print(f"{label:<24}{wall:>9.2f}{peak:>10.0f}{wall / floor_wall:>9.2f}{verdict}")
+    load = os.getloadavg()
+    print(f"snapshot {snapshot} ({snapshot.stat().st_size / 2**20:.0f} MiB); {args.pairs} rounds, order rotated; "
+          f"jobs {args.jobs or 'default'}{f', pinned to core {pin}' if pin else ''}; engine {args.engine or 'default'}"
+          f"{'; outputs written' if args.write else ''}; python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"load {load[0]:.2f} at the end")
+    print(f"{'contender':<28}{'wall s':>8}{'CPU s':>8}{'peak MiB':>10}   (medians; peak: the worst)")
+    for c in contenders:
+        print(f"{c.label:<28}{statistics.median(c.walls):>8.2f}{statistics.median(c.cpus):>8.2f}"
+              f"{max(c.peaks):>10.0f}")
+    print(f"{'ratio (median per round)':<28}")
+    if not args.no_floor:
+        floor = contenders[0]
+        print(ratio_line("evaluate / floor, wall", head, floor, "walls"))
+        print(ratio_line("evaluate / floor, CPU", head, floor, "cpus"))
+        target = TARGET_FLOOR_RATIO.get(args.jobs or 0)
+        if target:
+            got = statistics.median(sorted(x / y for x, y in zip(head.walls, floor.walls)))
+            print(f"target (jobs {args.jobs}): ≤ {target}× the floor's wall time: {'met' if got <= target else 'MISSED'}; "
+                  f"peak ≤ {TARGET_PEAK_MIB} MiB: {'met' if max(head.peaks) <= TARGET_PEAK_MIB else 'MISSED'}")
+    if ref:
+        print(ratio_line(f"evaluate / {args.vs}, wall", head, ref, "walls"))
+        print(ratio_line(f"evaluate / {args.vs}, CPU", head, ref, "cpus"))
     return 0
 
 

@@ -131,6 +131,8 @@ class Ledger:
         for inv in invoices:
             if inv.state != "posted" or cutoff and (inv.invoice_date or inv.due_date) > cutoff:
                 continue
+            if not inv.amount_residual:         # paid: it adds nothing (most invoices of a ledger)
+                continue
             i = index[inv.customer_id]
             residual = int((inv.amount_residual * rates[inv.currency]).to_integral_value(ROUND_HALF_UP))
             if inv.kind == "credit_note":
