@@ -227,7 +227,9 @@ def check_document(header, customer_ids, seen, kind, doc, source):
 def _residual_fits(doc) -> bool:
     """0 <= residual <= total, on the total's side of zero (credit notes may be written negative)."""
     residual, total = doc.amount_residual, doc.amount_total
-    return abs(residual) <= abs(total) and (residual * total >= 0) and not (total == 0 and residual != 0)
+    if not residual:
+        return True
+    return 0 < residual <= total if total > 0 else total <= residual < 0
 
 
 def _missing_rate(source, where, currency, company_currency):
