@@ -28,7 +28,7 @@ from rules.policy import load_policy
 
 from .erp import connect
 from .insurer import flow as insurer_flow
-from .operations import Operation, apply
+from .operations import Operation, apply_or_refusal
 from .planner import needs_state, plan_allowances, plan_writes
 from .store import Store
 from .sync import build_snapshot, merged_records, read_changes, save_changes, touched_customers
@@ -237,32 +237,48 @@ def _record_plan(store, report, plan, focus=None) -> None:
                 report.planned.append(write)
 
 
+BATCH = 200     # writes handed to a writer's apply_many at once
+
+
 def _write(store, writer, report) -> None:
-    """Apply the planned writes one by one; each success is recorded at once. Refused writes are
-    collected and reported together; an unreachable ERP stops the cycle (it is retried as a whole)."""
+    """Apply the planned writes, a batch at a time where the writer can (apply_many: few ERP calls for many
+    writes), else one by one; each batch's successes are recorded at once, in one transaction. Refused writes
+    are collected and reported together; an unreachable ERP stops the cycle (it is retried as a whole, and what
+    reached the ERP before is found there, not written twice)."""
     crash_after = _crash_after()
-    for n, write in enumerate(report.planned, 1):
+    many = getattr(writer, "apply_many", None)
+    size = BATCH if many else 1
+    count = 0
+    while count < len(report.planned):
+        end = count + size
+        if crash_after and count < crash_after:
+            end = min(end, crash_after)             # the drill crashes after exactly that many writes
+        batch = report.planned[count:end]
         started = time.monotonic()
         try:
-            outcome = apply(writer, write)
-        except ErpRefused as exc:
-            _record_refusal(store, report, write, exc)
-            continue
+            outcomes = many(batch) if many else [apply_or_refusal(writer, batch[0])]
         except TransientError:
             with store.transaction():
                 store.finish_cycle(report.cycle_id, "interrupted", report.summary())
             raise
         finally:
             report.write_seconds += time.monotonic() - started
-        if crash_after and n >= crash_after:
-            log.error("fault injection: crashing after %d ERP writes", n)
+        count += len(batch)
+        if crash_after and count >= crash_after:
+            log.error("fault injection: crashing after %d ERP writes", count)
             os._exit(CRASH_EXIT)
+        for write, outcome in zip(batch, outcomes):
+            if isinstance(outcome, ErpRefused):
+                _record_refusal(store, report, write, outcome)
         with store.transaction():
-            store.mark(write.key, "done", outcome.value)
-            _record_hold(store, write, writer.actor, report.cycle_id)
-            if write.operation is Operation.SET_ALLOWANCE:
-                store.set_allowance(write.customer_id, write.payload)
-        report.done.append((write, outcome))
+            for write, outcome in zip(batch, outcomes):
+                if isinstance(outcome, ErpRefused):
+                    continue
+                store.mark(write.key, "done", outcome.value)
+                _record_hold(store, write, writer.actor, report.cycle_id)
+                if write.operation is Operation.SET_ALLOWANCE:
+                    store.set_allowance(write.customer_id, write.payload)
+                report.done.append((write, outcome))
     if report.failed:
         _fail_refused(store, report)
 

@@ -25,7 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Operation", "Outcome", "Write", "apply"]
+from mappings.errors import ErpRefused
+
+__all__ = ["Operation", "Outcome", "Write", "apply", "apply_or_refusal"]
 
 
 class Operation(str, Enum):
@@ -98,3 +100,11 @@ def apply(writer, write: Write) -> Outcome:
     if write.operation is Operation.SET_ALLOWANCE:
         return writer.set_allowance(customer, **payload)
     raise ValueError(f"unknown operation {write.operation!r}")
+
+
+def apply_or_refusal(writer, write: Write):
+    """apply's Outcome, or the ErpRefused the ERP answered (a batch reports refusals per write)."""
+    try:
+        return apply(writer, write)
+    except ErpRefused as exc:
+        return exc

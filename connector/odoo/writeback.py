@@ -8,12 +8,14 @@ and a to-do, once per set of rules, and never claims a hold (`enforced` is False
 from __future__ import annotations
 
 import datetime as dt
+import html
 from decimal import Decimal
 
+from mappings.errors import ErpRefused
 from mappings.ids import IntegerIds
 
 from ..erp import CREDIT_GUARD, HoldState
-from ..operations import Outcome
+from ..operations import Operation, Outcome, apply_or_refusal
 
 __all__ = ["OdooWriter", "ADDON_FIELDS"]
 
@@ -42,6 +44,14 @@ ALLOWANCE_FIELDS = (ALLOWANCE, ALLOWANCE_LIMITED, ALLOWANCE_RULE, ALLOWANCE_BOUN
 AMOUNT_FIELDS = (ALLOWANCE, FLAG_ALLOWANCE, EXPOSURE)
 ADDON_FIELDS = (*STATE_FIELDS, *ALLOWANCE_FIELDS)
 TODO = "mail.mail_activity_data_todo"
+# What an operation reads on the partner before it writes (the others write what they are given).
+READS = {Operation.RELEASE_HOLD: (HOLD, ORIGIN), Operation.REQUEST_COVER: (REQUEST_PENDING,),
+         Operation.SET_COVER: COVER_FIELDS, Operation.SET_ALLOWANCE: ALLOWANCE_FIELDS}
+# The operations apply_many gathers: partner fields written with one `write` per set of values, notes posted
+# with one create; a notify (note and to-do) goes alone.
+FIELD_WRITES = (Operation.PLACE_HOLD, Operation.UPDATE_HOLD, Operation.RELEASE_HOLD, Operation.SET_FLAG,
+                Operation.CLEAR_FLAG, Operation.REQUEST_COVER, Operation.SET_COVER, Operation.SET_ALLOWANCE)
+NOTED = (Operation.ADD_NOTE, Operation.REQUEST_COVER)
 
 
 class OdooWriter:
@@ -55,6 +65,7 @@ class OdooWriter:
         self.required_fields = {PARTNER: STATE_FIELDS} if enforced else {}
         self.required_access = {PARTNER: ("read", "write"), "mail.activity": ("read", "create")}
         self._currencies: dict[str, int | bool] = {}        # ISO code -> res.currency id, once per session
+        self._note_subtype_id = None                         # mail.mt_note's id, once per session
 
     @property
     def actor(self) -> str:
@@ -81,38 +92,28 @@ class OdooWriter:
     def place_hold(self, customer_id, *, reason, rules) -> Outcome:
         if not self.enforced:
             return self._unenforced_hold(customer_id, reason, rules)
-        self.client.write(PARTNER, [self.ids.erp(customer_id)], {
-            HOLD: True, REASON: reason, RULES: rules, ORIGIN: CREDIT_GUARD,
-            SINCE: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")})
-        return Outcome.WRITTEN
+        return self._write_one(Operation.PLACE_HOLD, customer_id, {"reason": reason, "rules": rules})
 
     def update_hold(self, customer_id, *, reason, rules) -> Outcome:
         if not self.enforced:
             return self._unenforced_hold(customer_id, reason, rules)
-        self.client.write(PARTNER, [self.ids.erp(customer_id)], {REASON: reason, RULES: rules})
-        return Outcome.WRITTEN
+        return self._write_one(Operation.UPDATE_HOLD, customer_id, {"reason": reason, "rules": rules})
 
     def release_hold(self, customer_id) -> Outcome:
-        partner = self.ids.erp(customer_id)
+        """Lifts a hold Credit Guard placed; a hold released meanwhile, or a person's, is left (ALREADY_THERE)."""
         if not self.enforced:
             return Outcome.ALREADY_THERE
-        [row] = self.client.read(PARTNER, [partner], [HOLD, ORIGIN])
-        if not row[HOLD] or row[ORIGIN] not in (CREDIT_GUARD, None, False):
-            return Outcome.ALREADY_THERE              # released meanwhile, or a person's hold: not ours to lift
-        self.client.write(PARTNER, [partner], {HOLD: False, REASON: False, RULES: False, SINCE: False, ORIGIN: False})
-        return Outcome.WRITTEN
+        return self._write_one(Operation.RELEASE_HOLD, customer_id, {})
 
     def set_flag(self, customer_id, *, reason) -> Outcome:
         if not self.enforced:
             return Outcome.ALREADY_THERE              # the flag's note says it
-        self.client.write(PARTNER, [self.ids.erp(customer_id)], {FLAG: True, FLAG_REASON: reason})
-        return Outcome.WRITTEN
+        return self._write_one(Operation.SET_FLAG, customer_id, {"reason": reason})
 
     def clear_flag(self, customer_id) -> Outcome:
         if not self.enforced:
             return Outcome.ALREADY_THERE
-        self.client.write(PARTNER, [self.ids.erp(customer_id)], {FLAG: False, FLAG_REASON: False})
-        return Outcome.WRITTEN
+        return self._write_one(Operation.CLEAR_FLAG, customer_id, {})
 
     def add_note(self, customer_id, *, text, marker) -> Outcome:
         """A note in the partner's chatter, unless one carrying `marker` is there (a crashed cycle wrote it)."""
@@ -140,9 +141,7 @@ class OdooWriter:
         outcome = self.add_note(customer_id, text=text, marker=marker)
         if not self.enforced:
             return outcome
-        partner = self.ids.erp(customer_id)
-        if not self.client.read(PARTNER, [partner], [REQUEST_PENDING])[0][REQUEST_PENDING]:
-            self.client.write(PARTNER, [partner], {REQUEST_PENDING: True})
+        if self._write_one(Operation.REQUEST_COVER, customer_id, {}) is Outcome.WRITTEN:
             outcome = Outcome.WRITTEN
         return outcome
 
@@ -150,20 +149,9 @@ class OdooWriter:
         """The add-on's cover fields (amount in the cover's own currency), written where they differ."""
         if not self.enforced:
             return Outcome.ALREADY_THERE
-        partner = self.ids.erp(customer_id)
-        wanted = {COVER_AMOUNT: float(Decimal(amount)) if amount is not None else 0.0,
-                  COVER_CURRENCY: self._currency(currency), COVER_STATUS: status or False,
-                  COVER_VALID_UNTIL: valid_until or False, REQUEST_PENDING: bool(request_pending)}
-        [row] = self.client.read(PARTNER, [partner], list(COVER_FIELDS))
-        now = {COVER_AMOUNT: row[COVER_AMOUNT] or 0.0,
-               COVER_CURRENCY: row[COVER_CURRENCY][0] if row[COVER_CURRENCY] else False,
-               COVER_STATUS: row[COVER_STATUS] or False, COVER_VALID_UNTIL: row[COVER_VALID_UNTIL] or False,
-               REQUEST_PENDING: bool(row[REQUEST_PENDING])}
-        changed = {name: value for name, value in wanted.items() if now[name] != value}
-        if not changed:
-            return Outcome.ALREADY_THERE
-        self.client.write(PARTNER, [partner], changed)
-        return Outcome.WRITTEN
+        return self._write_one(Operation.SET_COVER, customer_id, {
+            "amount": amount, "currency": currency, "status": status, "valid_until": valid_until,
+            "request_pending": request_pending})
 
     def set_allowance(self, customer_id, *, allowance, allowance_rule, allowance_bound, flag_allowance, flag_rule,
                       flag_bound, exposure, currency, as_of) -> Outcome:
@@ -173,19 +161,167 @@ class OdooWriter:
         session's warning about the missing add-on says."""
         if not self.enforced:
             return Outcome.ALREADY_THERE
+        return self._write_one(Operation.SET_ALLOWANCE, customer_id, {
+            "allowance": allowance, "allowance_rule": allowance_rule, "allowance_bound": allowance_bound,
+            "flag_allowance": flag_allowance, "flag_rule": flag_rule, "flag_bound": flag_bound,
+            "exposure": exposure, "currency": currency, "as_of": as_of})
+
+    # -- many writes at once ------------------------------------------------------------------
+
+    def apply_many(self, writes) -> list:
+        """Apply `writes` (operations.Write) in few calls: one read of the partners' fields, one `write` per
+        distinct set of values, the notes' markers looked up in one search and the missing notes created in one
+        call; a notify goes alone. Returns per write, in order, its Outcome or the ErpRefused that refused it
+        (a refused group is retried write by write to say which). An unreachable Odoo raises TransientError:
+        what was written by then is found there by the next cycle's checks, never written twice."""
+        if not self.enforced:
+            return [apply_or_refusal(self, write) for write in writes]
+        outcomes: list = [None] * len(writes)
+        partners = sorted({self.ids.erp(w.customer_id) for w in writes if w.operation in READS})
+        fields = sorted({name for w in writes for name in READS.get(w.operation, ())})
+        rows = {r["id"]: r for r in self.client.read(PARTNER, partners, fields)} if partners else {}
+        noted = self._post_notes([(n, w) for n, w in enumerate(writes) if w.operation in NOTED])
+        changes = {}                                   # write index -> the fields it sets
+        for n, write in enumerate(writes):
+            if write.operation not in FIELD_WRITES and write.operation is not Operation.ADD_NOTE:
+                outcomes[n] = apply_or_refusal(self, write)
+                continue
+            if write.operation is Operation.ADD_NOTE:
+                outcomes[n] = noted[n]
+                continue
+            partner = self.ids.erp(write.customer_id)
+            wanted = self._changes(write.operation, write.payload, rows.get(partner))
+            if wanted:
+                changes[n] = (partner, wanted)
+            outcomes[n] = Outcome.WRITTEN if wanted else Outcome.ALREADY_THERE
+        for n, result in self._write_grouped(changes).items():
+            outcomes[n] = result
+        for n, note in noted.items():                  # a cover request: its note, and its pending flag
+            if writes[n].operation is Operation.REQUEST_COVER:
+                flag = outcomes[n]
+                refused = [o for o in (note, flag) if isinstance(o, ErpRefused)]
+                outcomes[n] = refused[0] if refused else \
+                    Outcome.WRITTEN if Outcome.WRITTEN in (note, flag) else Outcome.ALREADY_THERE
+        return outcomes
+
+    def _write_grouped(self, changes) -> dict:
+        """Write each partner's fields (in write order, later writes winning), one `write` per set of values;
+        {write index: ErpRefused} for the writes Odoo refused."""
+        merged: dict = {}                              # partner -> (fields, write indexes)
+        for n, (partner, wanted) in changes.items():
+            fields, indexes = merged.setdefault(partner, ({}, []))
+            fields.update(wanted)
+            indexes.append(n)
+        groups: dict = {}
+        for partner, (fields, indexes) in merged.items():
+            key = tuple(sorted(fields.items(), key=lambda item: item[0]))
+            groups.setdefault(key, ([], []))
+            groups[key][0].append(partner)
+            groups[key][1].extend(indexes)
+        refused = {}
+        for key, (group, indexes) in groups.items():
+            try:
+                self.client.write(PARTNER, group, dict(key))
+            except ErpRefused:
+                for n in indexes:                      # which write it was: each alone
+                    partner, wanted = changes[n]
+                    try:
+                        self.client.write(PARTNER, [partner], wanted)
+                    except ErpRefused as exc:
+                        refused[n] = exc
+        return refused
+
+    def _post_notes(self, items) -> dict:
+        """{write index: Outcome or ErpRefused} for notes (text, marker in the write's payload): one search for
+        the markers already posted, one create of the missing notes (internal notes, as message_post makes)."""
+        if not items:
+            return {}
+        partners = sorted({self.ids.erp(w.customer_id) for _, w in items})
+        markers = sorted({w.payload["marker"] for _, w in items})
+        domain = [("model", "=", PARTNER), ("res_id", "in", partners)] + ["|"] * (len(markers) - 1) + \
+            [("body", "ilike", marker) for marker in markers]
+        posted = self.client.search_read("mail.message", domain, ["res_id", "body"])
+        there = {(m["res_id"], marker) for m in posted for marker in markers
+                 if marker.lower() in (m["body"] or "").lower()}
+        outcomes, missing = {}, []
+        for n, write in items:
+            key = (self.ids.erp(write.customer_id), write.payload["marker"])
+            if key in there:
+                outcomes[n] = Outcome.ALREADY_THERE
+                continue
+            there.add(key)
+            missing.append((n, key[0], f"{write.payload['text']}\n{write.payload['marker']}"))
+        if missing:
+            subtype = self._note_subtype()
+            try:
+                self.client.call("mail.message", "create", [
+                    {"model": PARTNER, "res_id": partner, "body": html.escape(body, quote=False),
+                     "message_type": "comment", "subtype_id": subtype} for _, partner, body in missing])
+                outcomes.update((n, Outcome.WRITTEN) for n, _, _ in missing)
+            except ErpRefused:
+                writes = dict(items)
+                for n, _, _ in missing:                # which note it was: each alone
+                    try:
+                        outcomes[n] = self.add_note(writes[n].customer_id, text=writes[n].payload["text"],
+                                                    marker=writes[n].payload["marker"])
+                    except ErpRefused as exc:
+                        outcomes[n] = exc
+        return outcomes
+
+    def _note_subtype(self) -> int:
+        """The id of the "Note" subtype (mail.mt_note), looked up once per session."""
+        if self._note_subtype_id is None:
+            self._note_subtype_id = self.client.call("ir.model.data", "check_object_reference", "mail", "mt_note")[1]
+        return self._note_subtype_id
+
+    def _write_one(self, operation, customer_id, payload) -> Outcome:
         partner = self.ids.erp(customer_id)
-        wanted = {**_allowance(ALLOWANCE, allowance, allowance_rule, allowance_bound),
-                  **_allowance(FLAG_ALLOWANCE, flag_allowance, flag_rule, flag_bound),
-                  EXPOSURE: _amount(exposure), ALLOWANCE_CURRENCY: currency or False,
-                  ALLOWANCE_AS_OF: _odoo_datetime(as_of)}
-        [row] = self.client.read(PARTNER, [partner], list(ALLOWANCE_FIELDS))
-        now = {name: (round(row[name] or 0.0, 2) if name in AMOUNT_FIELDS else row[name] or False)
-               for name in ALLOWANCE_FIELDS}
-        changed = {name: value for name, value in wanted.items() if now[name] != value}
-        if not changed:
+        row = self.client.read(PARTNER, [partner], list(READS[operation]))[0] if operation in READS else None
+        wanted = self._changes(operation, payload, row)
+        if not wanted:
             return Outcome.ALREADY_THERE
-        self.client.write(PARTNER, [partner], changed)
+        self.client.write(PARTNER, [partner], wanted)
         return Outcome.WRITTEN
+
+    def _changes(self, operation, payload, row) -> dict:
+        """The partner fields one write sets, given what Odoo has (`row`: the fields of READS[operation]);
+        empty when Odoo has it already."""
+        if operation is Operation.PLACE_HOLD:
+            return {HOLD: True, REASON: payload["reason"], RULES: payload["rules"], ORIGIN: CREDIT_GUARD,
+                    SINCE: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")}
+        if operation is Operation.UPDATE_HOLD:
+            return {REASON: payload["reason"], RULES: payload["rules"]}
+        if operation is Operation.RELEASE_HOLD:
+            if not row[HOLD] or row[ORIGIN] not in (CREDIT_GUARD, None, False):
+                return {}                              # released meanwhile, or a person's hold: not ours to lift
+            return {HOLD: False, REASON: False, RULES: False, SINCE: False, ORIGIN: False}
+        if operation is Operation.SET_FLAG:
+            return {FLAG: True, FLAG_REASON: payload["reason"]}
+        if operation is Operation.CLEAR_FLAG:
+            return {FLAG: False, FLAG_REASON: False}
+        if operation is Operation.REQUEST_COVER:
+            return {} if row[REQUEST_PENDING] else {REQUEST_PENDING: True}
+        if operation is Operation.SET_COVER:
+            amount = payload["amount"]
+            wanted = {COVER_AMOUNT: float(Decimal(amount)) if amount is not None else 0.0,
+                      COVER_CURRENCY: self._currency(payload["currency"]), COVER_STATUS: payload["status"] or False,
+                      COVER_VALID_UNTIL: payload["valid_until"] or False,
+                      REQUEST_PENDING: bool(payload["request_pending"])}
+            now = {COVER_AMOUNT: row[COVER_AMOUNT] or 0.0,
+                   COVER_CURRENCY: row[COVER_CURRENCY][0] if row[COVER_CURRENCY] else False,
+                   COVER_STATUS: row[COVER_STATUS] or False, COVER_VALID_UNTIL: row[COVER_VALID_UNTIL] or False,
+                   REQUEST_PENDING: bool(row[REQUEST_PENDING])}
+            return {name: value for name, value in wanted.items() if now[name] != value}
+        if operation is Operation.SET_ALLOWANCE:
+            p = payload
+            wanted = {**_allowance(ALLOWANCE, p["allowance"], p["allowance_rule"], p["allowance_bound"]),
+                      **_allowance(FLAG_ALLOWANCE, p["flag_allowance"], p["flag_rule"], p["flag_bound"]),
+                      EXPOSURE: _amount(p["exposure"]), ALLOWANCE_CURRENCY: p["currency"] or False,
+                      ALLOWANCE_AS_OF: _odoo_datetime(p["as_of"])}
+            now = {name: (round(row[name] or 0.0, 2) if name in AMOUNT_FIELDS else row[name] or False)
+                   for name in ALLOWANCE_FIELDS}
+            return {name: value for name, value in wanted.items() if now[name] != value}
+        raise ValueError(f"{operation!r} does not write partner fields")
 
     def _currency(self, code) -> int | bool:
         """The res.currency id of an ISO code (active or not), looked up once per session; False if none."""
