@@ -17,7 +17,11 @@ STATUS_MARK = {"hold": "HOLD", "flag": "flag", "ok": "ok"}
 def write_json_blocks(blocks, policy, as_of, out) -> None:
     head = {"as_of": as_of.isoformat(), "policy": {"name": policy.name, "version": policy.version}}
     out.write(json.dumps(head)[:-1] + ', "customers": [')
-    out.write(",".join(block for block in blocks if block))
+    first = True
+    for block in blocks:                 # block by block: never the whole document in memory a second time
+        if block:
+            out.write(block if first else "," + block)
+            first = False
     out.write("\n]}\n")
 
 
