@@ -66,6 +66,7 @@ class OdooWriter:
         self.required_access = {PARTNER: ("read", "write"), "mail.activity": ("read", "create")}
         self._currencies: dict[str, int | bool] = {}        # ISO code -> res.currency id, once per session
         self._note_subtype_id = None                         # mail.mt_note's id, once per session
+        self._write_many = None                              # False once the add-on is found without it
 
     @property
     def actor(self) -> str:
@@ -169,11 +170,12 @@ class OdooWriter:
     # -- many writes at once ------------------------------------------------------------------
 
     def apply_many(self, writes) -> list:
-        """Apply `writes` (operations.Write) in few calls: one read of the partners' fields, one `write` per
-        distinct set of values, the notes' markers looked up in one search and the missing notes created in one
-        call; a notify goes alone. Returns per write, in order, its Outcome or the ErpRefused that refused it
-        (a refused group is retried write by write to say which). An unreachable Odoo raises TransientError:
-        what was written by then is found there by the next cycle's checks, never written twice."""
+        """Apply `writes` (operations.Write) in few calls: one read of the partners' fields; one call that
+        writes them all (the add-on's credit_guard_write_many; without it, one `write` per distinct set of
+        values); the notes' markers looked up in one search and the missing notes created in one call; a notify
+        goes alone. Returns per write, in order, its Outcome or the ErpRefused that refused it (a refused group
+        is retried write by write to say which). An unreachable Odoo raises TransientError: what was written by
+        then is found there by the next cycle's checks, never written twice."""
         if not self.enforced:
             return [apply_or_refusal(self, write) for write in writes]
         outcomes: list = [None] * len(writes)
@@ -205,8 +207,9 @@ class OdooWriter:
         return outcomes
 
     def _write_grouped(self, changes) -> dict:
-        """Write each partner's fields (in write order, later writes winning), one `write` per set of values;
-        {write index: ErpRefused} for the writes Odoo refused."""
+        """Write each partner's fields (in write order, later writes winning): all in one call of the add-on's
+        credit_guard_write_many, else one `write` per set of values; {write index: ErpRefused} for the writes
+        Odoo refused."""
         merged: dict = {}                              # partner -> (fields, write indexes)
         for n, (partner, wanted) in changes.items():
             fields, indexes = merged.setdefault(partner, ({}, []))
@@ -218,6 +221,14 @@ class OdooWriter:
             groups.setdefault(key, ([], []))
             groups[key][0].append(partner)
             groups[key][1].extend(indexes)
+        if len(groups) > 1 and self._write_many is not False:
+            try:                                       # the add-on applies every group in one call (one transaction)
+                self.client.call(PARTNER, "credit_guard_write_many",
+                                 [[partners, dict(key)] for key, (partners, _) in groups.items()])
+                return {}
+            except ErpRefused as exc:                  # an older add-on, or a refusal: group by group says which
+                if "credit_guard_write_many" in str(exc) and ("not exist" in str(exc) or "attribute" in str(exc)):
+                    self._write_many = False
         refused = {}
         for key, (group, indexes) in groups.items():
             try:

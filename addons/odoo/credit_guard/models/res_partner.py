@@ -222,6 +222,26 @@ class ResPartner(models.Model):
         held_before._check_credit_guard_still_held()
         return res
 
+    @api.model
+    def credit_guard_write_many(self, groups):
+        """Write Credit Guard's fields on many partners in one call: `groups` is a list of
+        [partner ids, values], each applied as that user's own `write` would be (same
+        access checks, same tracking). Only the Credit Guard fields may be given: this is
+        not a general-purpose write. Returns True."""
+        for ids, vals in groups:
+            if not isinstance(vals, dict) or not set(vals) <= CREDIT_GUARD_FIELDS:
+                raise UserError(
+                    self.env._(
+                        "credit_guard_write_many writes the Credit Guard fields only; "
+                        "got %(fields)s",
+                        fields=", ".join(sorted(set(vals) - CREDIT_GUARD_FIELDS))
+                        if isinstance(vals, dict)
+                        else repr(vals),
+                    )
+                )
+            self.browse(ids).write(vals)
+        return True
+
     def _check_credit_guard_still_held(self):
         """Moving or merging a held customer into another company must not lift its hold."""
         if self._credit_guard_is_connector():

@@ -36,6 +36,31 @@ class TestAccess(CreditGuardCase):
         self.assertTrue(contact.credit_guard_hold, "contacts carry the company's hold")
         self.assertEqual(contact.credit_guard_hold_reason, HOLD_REASON)
 
+    def test_write_many_applies_each_group_with_the_callers_rights(self):
+        partners = self.env["res.partner"]
+        partners.with_user(self.connector).credit_guard_write_many(
+            [
+                [[self.good.id], {"credit_guard_flag": True, "credit_guard_flag_reason": "Near"}],
+                [[self.held.id], {"credit_guard_hold": False, "credit_guard_hold_reason": False}],
+            ]
+        )
+        self.assertTrue(self.good.credit_guard_flag)
+        self.assertEqual(self.good.credit_guard_flag_reason, "Near")
+        self.assertFalse(self.held.credit_guard_hold)
+        self.assertFalse(self.held_contact.credit_guard_hold, "the release reaches contacts")
+        with self.assertRaises(AccessError):
+            partners.with_user(self.salesman).credit_guard_write_many(
+                [[[self.good.id], {"credit_guard_flag": False}]]
+            )
+        self.assertTrue(self.good.credit_guard_flag)
+
+    def test_write_many_writes_credit_guard_fields_only(self):
+        with self.assertRaises(UserError):
+            self.env["res.partner"].with_user(self.connector).credit_guard_write_many(
+                [[[self.good.id], {"credit_guard_flag": True, "name": "Renamed"}]]
+            )
+        self.assertNotEqual(self.good.name, "Renamed")
+
     def test_connector_writes_all_fields(self):
         eur = self.env.ref("base.EUR")
         self.good.with_user(self.connector).write(
