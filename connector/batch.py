@@ -31,8 +31,8 @@ def facts_of(source, as_of, jobs: int) -> list[dict]:
     ledger = Ledger(source.header, source.customers, as_of)
     pieces = [(kind, chunk) for kind in ("invoices", "orders") for chunk in source.chunks(kind)]
     _work.update(source=source, ledger=ledger, pieces=pieces)
+    folded = _imap(_fold_piece, range(len(pieces)), jobs)        # taken as they come: never all at once
     try:
-        folded = _map(_fold_piece, range(len(pieces)), jobs)
         seen = {"invoices": set(), "orders": set()}
         for (kind, _), (ids, partial) in zip(pieces, folded):
             source.check_unique(kind, ids, seen[kind])
@@ -41,6 +41,7 @@ def facts_of(source, as_of, jobs: int) -> list[dict]:
         source.read_whole()
         return compute_facts(source, as_of)
     finally:
+        folded.close()            # stops the workers at once if a piece went wrong
         _work.clear()
     return ledger.facts()
 
@@ -79,21 +80,26 @@ def _render_block(block):
 
 
 def _map(func, items, jobs):
-    """func over items, in order; on `jobs` forked workers when there is more than one item. Interrupted
-    (Ctrl-C, SIGTERM, an error), the workers are killed at once: they never outlive the command."""
+    return list(_imap(func, items, jobs))
+
+
+def _imap(func, items, jobs):
+    """func over items, in order, one result at a time; on `jobs` forked workers when there is more than one
+    item. Interrupted (Ctrl-C, SIGTERM, an error, the caller stopping early), the workers are killed at once:
+    they never outlive the command."""
     items = list(items)
     if jobs <= 1 or len(items) <= 1:
-        return [func(item) for item in items]
+        yield from (func(item) for item in items)
+        return
     pool = multiprocessing.get_context("fork").Pool(min(jobs, len(items)), initializer=_worker_signals)
     try:
-        results = pool.map(func, items, chunksize=1)
+        yield from pool.imap(func, items, chunksize=1)
     except BaseException:
         pool.terminate()
         pool.join()
         raise
     pool.close()
     pool.join()
-    return results
 
 
 def _worker_signals():

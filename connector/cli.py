@@ -154,6 +154,7 @@ def cmd_evaluate(args) -> int:
     policy, snapshot, engine, as_of = _prepare(args)
     jobs = args.jobs or batch.default_jobs(snapshot)
     all_facts = batch.facts_of(snapshot, as_of, jobs)        # the whole snapshot is checked here
+    snapshot.release()                                       # its bytes are not needed to evaluate
     blocks = batch.render(policy, engine.name, snapshot, all_facts, args.format, jobs,
                           report.TableStyle.for_stream(sys.stdout))
     if args.format == "json":

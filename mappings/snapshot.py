@@ -89,6 +89,10 @@ class SnapshotSource:
                 counted.add(record_id)
         seen |= mine
 
+    def release(self) -> None:
+        """Drop the file's bytes once every record has been read: the header and customers stay."""
+        self._raw = None
+
     def read_whole(self) -> None:
         """Give up the light scan: validate the whole file in one piece (the authority on errors)."""
         if self._whole is None:
