@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,12 @@ def pytest_collection_modifyitems(config, items):
         ring = Path(str(item.fspath)).parent.name
         if ring in RINGS:
             item.add_marker(getattr(pytest.mark, ring))
+
+
+def interruptible():
+    """For Popen(preexec_fn=...): the child takes Ctrl-C (SIGINT) as from a user's terminal, also when the test run
+    itself was started in the background, where the shell ignores SIGINT and every child inherits that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def make_snapshot(customers, invoices=(), orders=(), *, as_of="2026-11-26", policy_terms=None,

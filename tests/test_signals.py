@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, interruptible
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def alive(pid) -> bool:
 def test_an_interrupted_parallel_evaluate_stops_promptly_with_its_workers(big_snapshot, signum, code):
     proc = subprocess.Popen([sys.executable, "-m", "connector.cli", "evaluate", "--snapshot", str(big_snapshot),
                              "--jobs", "2", "--format", "json"], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     try:
         deadline = time.monotonic() + 60
         workers = set()

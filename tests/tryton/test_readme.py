@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, interruptible
 
 CONFIG = '.creditguard/tryton/creditguard.toml'
 
@@ -54,7 +54,8 @@ def test_every_command_of_the_readme_runs_against_make_tryton(served, tmp_path):
         argv = shlex.split(command.replace('creditguard.toml', str(REPO / CONFIG)))
         argv[0] = str(REPO / argv[0])
         if '--every' in argv:
-            proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    preexec_fn=interruptible)
             first = proc.stdout.readline()
             proc.send_signal(signal.SIGINT)
             _, err = proc.communicate(timeout=30)
