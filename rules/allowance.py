@@ -278,17 +278,17 @@ def _compile_poly(node, params, uninsured_zero):
     """`node` as a list of coefficient functions numbers -> Decimal (lowest degree in d first); None if it is
     never a number (a text, a truth value)."""
     if isinstance(node, expr.Num):
-        return [_constant(Decimal(node.value))]
+        return [_Const(Decimal(node.value))]
     if isinstance(node, expr.Name):
         if node.name in params:
             value = params[node.name]
-            return None if isinstance(value, (bool, str)) else [_constant(_decimal(value))]
+            return None if isinstance(value, (bool, str)) else [_Const(_decimal(value))]
         name = node.name
         if name in ("exposure", "orders_to_invoice"):
-            return [lambda n: n[name], _constant(Decimal(1))]
+            return [lambda n: n[name], _Const(Decimal(1))]
         if name == "uninsured_exposure":
-            return [_constant(Decimal(0))] if uninsured_zero else \
-                [lambda n: n["exposure"] - n["insured_cover"], _constant(Decimal(1))]
+            return [_Const(Decimal(0))] if uninsured_zero else \
+                [lambda n: n["exposure"] - n["insured_cover"], _Const(Decimal(1))]
         return [lambda n: n[name]]
     if isinstance(node, expr.Neg):
         operand = _compile_poly(node.operand, params, uninsured_zero)
@@ -319,10 +319,6 @@ class _Const:
 
     def __call__(self, numbers):
         return self.value
-
-
-def _constant(value):
-    return _Const(value)
 
 
 def _cneg(c):

@@ -11,7 +11,9 @@ def compile_condition(node, params: dict):
     """A function view -> bool (or value, for arithmetic) for the expression `node`.
 
     The expression becomes the text of one Python lambda, compiled once: the same semantics as nested closures
-    (an absent fact, None, makes arithmetic None and a comparison false), without a call per node."""
+    (an absent fact, None, makes arithmetic None and a comparison false), without a call per node. The text is
+    made of generated names, operators and parentheses only; every value the policy gives lives in the
+    namespace (see _constant), so a policy is never executed as code."""
     constants: dict = {}
     code, _ = _source(node, params, constants, iter(range(1 << 30)))
     return eval(f"lambda v: {code}", {"__builtins__": {}, **constants})   # noqa: S307 (our own text)
@@ -23,14 +25,14 @@ _OPS = {"+": "+", "-": "-", "*": "*", "<": "<", "<=": "<=", ">": ">", ">=": ">="
 def _source(node, params, constants, names) -> tuple[str, bool]:
     """(Python text of `node` over the view `v`, whether it may be None)."""
     if isinstance(node, expr.Num):
-        return repr(float(node.value)), False
+        return _constant(float(node.value), constants, names), False
     if isinstance(node, (expr.Str, expr.Bool)):
-        return repr(node.value), False
+        return _constant(node.value, constants, names), False
     if isinstance(node, expr.Name):
         if node.name in params:
             value = params[node.name]
-            return repr(value if isinstance(value, bool) else float(value)), False
-        return f"v[{node.name!r}]", True
+            return _constant(value if isinstance(value, bool) else float(value), constants, names), False
+        return f"v[{_constant(node.name, constants, names)}]", True
     if isinstance(node, expr.Arith):
         (a, a_none), (b, b_none) = (_source(n, params, constants, names) for n in (node.left, node.right))
         if not (a_none or b_none):
@@ -54,8 +56,7 @@ def _source(node, params, constants, names) -> tuple[str, bool]:
     if isinstance(node, expr.InList):
         a, a_none = _source(node.operand, params, constants, names)
         a, a_test = _held(a, a_none, names, present=True)
-        values = f"_k{next(names)}"
-        constants[values] = frozenset(node.values)
+        values = _constant(frozenset(node.values), constants, names)
         test = f"{a_test} and " if a_test else ""
         return f"({test}{a} {'not in' if node.negated else 'in'} {values})", False
     if isinstance(node, (expr.And, expr.Or)):
@@ -65,6 +66,14 @@ def _source(node, params, constants, names) -> tuple[str, bool]:
     if isinstance(node, expr.Not):
         return f"(not {_source(node.item, params, constants, names)[0]})", False
     raise TypeError(f"cannot compile {node!r}")
+
+
+def _constant(value, constants, names) -> str:
+    """A name for `value` in the lambda's namespace: no value of the policy (a number, a text, a fact's name)
+    is ever written into the compiled text, which holds only these names, `v[...]` and operators."""
+    name = f"_k{next(names)}"
+    constants[name] = value
+    return name
 
 
 def _held(code, may_be_none, names, present=False):
