@@ -21,6 +21,7 @@ import uuid
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from mappings.errors import ConfigError, ErpRefused, TransientError
 from rules.evaluate import evaluate, make_engine
@@ -71,7 +72,7 @@ class CycleReport:
 
 def sync(config, *, full=False, progress=None) -> CycleReport:
     """Read the ERP and store the records (bookmarks move); no decisions, no writes."""
-    session = connect(config.erp)
+    session = connect(config.erp, memo=erp_memo(config), recall=not full)
     with _cycle_lock(config), Store(config.store_path) as store:
         try:
             changes = read_changes(session.reader, session.streams, store, full=full, progress=progress)
@@ -103,7 +104,7 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
         log.warning(warning)
     client = insurer if insurer is not None or config.insurer is None else insurer_flow.make_client(config.insurer)
     own = session is None
-    session = session or connect(config.erp)
+    session = session or connect(config.erp, memo=erp_memo(config), recall=not full)
     try:
         with _cycle_lock(config), Store(config.store_path) as store:
             report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run,
@@ -358,6 +359,11 @@ def _now() -> str:
 def _now_naive() -> str:
     """UTC now as the ERPs store date-times: no zone, seconds ("2026-12-06T03:30:00")."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def erp_memo(config) -> Path:
+    """The file beside the store where erp.connect keeps what the last checked session learnt of the ERP."""
+    return config.store_path.with_name(config.store_path.name + ".erp.json")
 
 
 @contextmanager

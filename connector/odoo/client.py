@@ -116,8 +116,13 @@ class OdooClient:
 
     # -- session ------------------------------------------------------------------------------
 
-    def connect(self) -> "OdooClient":
-        """Find the server's version, choose the protocol, log in and load the user's context."""
+    def connect(self, *, user_id: int | None = None) -> "OdooClient":
+        """Find the server's version, choose the protocol, log in and load the user's context.
+
+        `user_id`, the id this login had at the last connect (connector/erp.py's memo), spares the login call
+        over JSON-RPC: Odoo hashes the password at every login (PBKDF2, 600,000 rounds: most of a second),
+        while the calls that carry the id and password are checked against its cache. When the server refuses
+        that id and password, the ordinary login runs and says what is wrong."""
         info = _JsonRpc(self.url, self.http).send("common", "version")
         major = int(str(info.get("server_version_info", [0])[0]).split("~")[-1].split("saas")[-1] or 0)
         self.version = (major, info.get("server_version_info", [0, 0])[1])
@@ -128,10 +133,24 @@ class OdooClient:
                                                       self.database, self.login_name, self._secret)
         else:
             self._connection = odoolib.rpc.Connection(_JsonRpc(self.url, self.http), self.database,
-                                                      self.login_name, self._secret)
+                                                      self.login_name, self._secret, user_id=user_id)
+            if user_id and self._context_of(user_id):
+                return self
         self._login()
         self.context = self.call("res.users", "context_get")
         return self
+
+    def _context_of(self, user_id) -> bool:
+        """The user's context with a remembered id and no login; False when the server refuses them."""
+        try:
+            self.context = self._connection.get_model("res.users").context_get()
+        except OdooError as error:
+            if error.name.rsplit(".", 1)[-1] not in ("AccessDenied", "AccessError"):
+                raise self._translate(error, "res.users.context_get", "res.users") from None
+            self._connection.user_id = None
+            return False
+        self.user_id = user_id
+        return True
 
     def _login(self):
         try:

@@ -22,10 +22,15 @@ _WRITE_DATE = "%Y-%m-%d %H:%M:%S"
 class OdooReader:
     """Reads streams (mappings.mapper.Stream) through a logged-in OdooClient, in one company."""
 
-    def __init__(self, client, company_id: int):
+    def __init__(self, client, company_id: int, fields: dict | None = None):
         self.client = client
         self.company_id = company_id
-        self._fields = {}
+        self._fields = dict(fields or {})          # model -> fields_get; `fields`: as remembered (erp.connect)
+
+    @property
+    def known_fields(self) -> dict:
+        """The fields asked for so far, by model (what erp.connect remembers)."""
+        return self._fields
 
     def fields_of(self, model) -> dict:
         """The fields the user may read (Odoo leaves out those of groups the user is not in)."""

@@ -13,7 +13,8 @@ ACCESS_HINT = ("give the user {user!r} the group \"Credit Guard connector\" (Adm
                "\"Account\" or \"Sales\")")
 
 
-def open_session(erp, streams) -> ErpSession:
+def open_session(erp, streams, memo=None) -> ErpSession:
+    """`memo` is not used: a Tryton session is checked in full each time."""
     client = TrytonClient(erp.url, erp.database, timeout=erp.timeout)
     client.login(erp.user, erp.password)
     return ErpSession("tryton", streams, TrytonReader(client), TrytonWriter(client), client.logout,

@@ -73,6 +73,10 @@ class OdooBooks:
         self.users.append(user)
         return login, password
 
+    def set_groups(self, user, groups: list[str]) -> None:
+        """The user's groups become these (xml ids) and the ones they imply."""
+        self.admin.write("res.users", [user], {"groups_id": [(6, 0, [self._group(g) for g in groups])]})
+
     def _group(self, xml_id) -> int:
         module, name = xml_id.split(".")
         [row] = self.admin.search_read("ir.model.data", [("module", "=", module), ("name", "=", name)], ["res_id"])
