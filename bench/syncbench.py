@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import pstats
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -54,13 +55,17 @@ def ids_in(value):
 
 
 def copy_store(source, target):
-    """A consistent copy of a store (SQLite in WAL mode) through the backup API."""
+    """A consistent copy of a store (SQLite in WAL mode) through the backup API, with the ERP memo beside it
+    (connector/cycle.py erp_memo: a cron's one-shot cycles find the one their last cycle left)."""
     src, dst = sqlite3.connect(source), sqlite3.connect(target)
     try:
         src.backup(dst)
     finally:
         src.close()
         dst.close()
+    memo = Path(f"{source}.erp.json")
+    if memo.exists():
+        shutil.copyfile(memo, f"{target}.erp.json")
 
 
 def stored(store_path, streams):
