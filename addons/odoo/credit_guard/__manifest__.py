@@ -4,7 +4,7 @@
     "name": "Credit Guard",
     "summary": "Credit holds that no path can bypass, flags at order entry, "
     "an audited override, written by the Credit Guard rules engine",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Sales",
     "author": "Credit Guard contributors",
     "license": "LGPL-3",

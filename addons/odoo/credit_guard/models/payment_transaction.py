@@ -5,7 +5,7 @@ customer's order allowance; the order says why."""
 
 from markupsafe import Markup
 
-from odoo import models
+from odoo import _, models
 
 
 class PaymentTransaction(models.Model):
@@ -31,7 +31,7 @@ class PaymentTransaction(models.Model):
     def _credit_guard_refusal_note(self, order):
         partner = order._credit_guard_held_partner()
         if partner:
-            return self.env._(
+            return _(
                 "Payment %(reference)s received, but the order was not confirmed: "
                 "the customer %(customer)s is on credit hold (%(reason)s).",
                 reference=self.reference,
@@ -40,7 +40,7 @@ class PaymentTransaction(models.Model):
             )
         refusal = order._credit_guard_allowance_refusal()
         if refusal:
-            return self.env._(
+            return _(
                 "Payment %(reference)s received, but the order was not confirmed: "
                 "%(refusal)s",
                 reference=self.reference,

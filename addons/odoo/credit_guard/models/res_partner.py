@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Hold, flag and insurer-cover fields of a commercial partner, and who may write them."""
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .notify import notify
@@ -182,20 +182,20 @@ class ResPartner(models.Model):
         for partner in self:
             if partner.credit_guard_hold:
                 lines.append(
-                    self.env._(
+                    _(
                         "%(customer)s is on credit hold: %(reason)s",
                         customer=partner.display_name,
                         reason=partner.credit_guard_hold_reason
-                        or self.env._("(no reason given)"),
+                        or _("(no reason given)"),
                     )
                 )
             if partner.credit_guard_flag:
                 lines.append(
-                    self.env._(
+                    _(
                         "%(customer)s is flagged: %(reason)s",
                         customer=partner.display_name,
                         reason=partner.credit_guard_flag_reason
-                        or self.env._("(no reason given)"),
+                        or _("(no reason given)"),
                     )
                 )
         return "\n".join(lines) or False
@@ -231,7 +231,7 @@ class ResPartner(models.Model):
         for ids, vals in groups:
             if not isinstance(vals, dict) or not set(vals) <= CREDIT_GUARD_FIELDS:
                 raise UserError(
-                    self.env._(
+                    _(
                         "credit_guard_write_many writes the Credit Guard fields only; "
                         "got %(fields)s",
                         fields=", ".join(sorted(set(vals) - CREDIT_GUARD_FIELDS))
@@ -249,7 +249,7 @@ class ResPartner(models.Model):
         released = self.filtered(lambda p: not p.commercial_partner_id.credit_guard_hold)
         if released:
             raise AccessError(
-                self.env._(
+                _(
                     "%(partner)s belongs to a customer on credit hold; moving or merging "
                     "it into another company would lift the hold. Only the group "
                     "'%(group)s' (and administrators) may.",
@@ -274,7 +274,7 @@ class ResPartner(models.Model):
         ):
             return
         raise AccessError(
-            self.env._(
+            _(
                 "You may not change the Credit Guard fields %(fields)s of customers: "
                 "only the group '%(group)s' (and administrators) may; a credit manager "
                 "may only place or lift a manual hold.",
@@ -316,7 +316,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Place manual hold"),
+            "name": _("Place manual hold"),
             "res_model": "credit.guard.manual.hold.wizard",
             "view_mode": "form",
             "target": "new",
@@ -331,7 +331,7 @@ class ResPartner(models.Model):
         )
         if held:
             raise UserError(
-                self.env._(
+                _(
                     "%(customer)s is already on a Credit Guard hold.",
                     customer=held[0].display_name,
                 )
@@ -355,7 +355,7 @@ class ResPartner(models.Model):
         )
         if not_manual:
             raise UserError(
-                self.env._(
+                _(
                     "%(customer)s is held by Credit Guard, not manually: "
                     "Credit Guard lifts that hold when its rules no longer hold.",
                     customer=not_manual[0].display_name,

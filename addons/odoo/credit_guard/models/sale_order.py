@@ -5,7 +5,7 @@ through the audited override; above the flag allowance it warns."""
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import formatLang
 
@@ -108,9 +108,9 @@ class SaleOrder(models.Model):
         if not message:
             return None
         title = (
-            self.env._("Customer on credit hold")
+            _("Customer on credit hold")
             if partner.credit_guard_hold
-            else self.env._("Customer flagged by Credit Guard")
+            else _("Customer flagged by Credit Guard")
         )
         return {"warning": {"title": title, "message": message}}
 
@@ -209,22 +209,22 @@ class SaleOrder(models.Model):
     def _credit_guard_allowance_message(self, partner, amount, added, flag=False):
         prefix = "credit_guard_flag_allowance" if flag else "credit_guard_allowance"
         values = {
-            "order": self.name or self.env._("(new quotation)"),
+            "order": self.name or _("(new quotation)"),
             "amount": self._credit_guard_fmt(amount),
             "customer": partner.display_name,
             "exposure": self._credit_guard_fmt(partner.credit_guard_exposure + added),
-            "bound": partner[f"{prefix}_bound"] or self.env._("its allowance"),
+            "bound": partner[f"{prefix}_bound"] or _("its allowance"),
             "allowance": self._credit_guard_fmt(partner[prefix]),
-            "rule": partner[f"{prefix}_rule"] or self.env._("(none given)"),
+            "rule": partner[f"{prefix}_rule"] or _("(none given)"),
         }
         if flag:
-            return self.env._(
+            return _(
                 "Order %(order)s of %(amount)s takes %(customer)s's exposure to "
                 "%(exposure)s, above %(bound)s (flag allowance %(allowance)s, "
                 "rule %(rule)s): Credit Guard will flag the customer.",
                 **values,
             )
-        return self.env._(
+        return _(
             "Order %(order)s of %(amount)s would take %(customer)s's exposure to "
             "%(exposure)s, above %(bound)s (allowance %(allowance)s, rule %(rule)s).",
             **values,
@@ -283,7 +283,7 @@ class SaleOrder(models.Model):
         unchecked = partners.filtered(lambda p: not p.credit_guard_allowance_as_of)
         for partner in unchecked:
             lines.append(
-                self.env._(
+                _(
                     "%(customer)s: not checked by Credit Guard yet.",
                     customer=partner.display_name,
                 )
@@ -294,14 +294,14 @@ class SaleOrder(models.Model):
             since = added - amount
             name = f"{partner.display_name}: " if len(partners) > 1 else ""
             for prefix, label in (
-                ("credit_guard_allowance", self.env._("Allowance left")),
-                ("credit_guard_flag_allowance", self.env._("Flag allowance left")),
+                ("credit_guard_allowance", _("Allowance left")),
+                ("credit_guard_flag_allowance", _("Flag allowance left")),
             ):
                 if not partner[f"{prefix}_limited"]:
                     continue
                 left = max(partner[prefix] - since, 0.0)
                 lines.append(
-                    self.env._(
+                    _(
                         "%(name)s%(label)s %(left)s (%(rule)s)",
                         name=name,
                         label=label,
@@ -314,7 +314,7 @@ class SaleOrder(models.Model):
                 if prefix == "credit_guard_allowance":
                     level = "refuse"
                     lines.append(
-                        self.env._(
+                        _(
                             "This quotation's %(amount)s is above it: confirming it "
                             "will be refused.",
                             amount=self._credit_guard_fmt(amount),
@@ -324,7 +324,7 @@ class SaleOrder(models.Model):
                 if level != "refuse":
                     level = "flag"
                 lines.append(
-                    self.env._(
+                    _(
                         "This quotation's %(amount)s is above it: confirming it will "
                         "flag the customer.",
                         amount=self._credit_guard_fmt(amount),
@@ -340,9 +340,9 @@ class SaleOrder(models.Model):
         if level not in ("flag", "refuse"):
             return None
         title = (
-            self.env._("Above the customer's order allowance")
+            _("Above the customer's order allowance")
             if level == "refuse"
-            else self.env._("Above the customer's flag allowance")
+            else _("Above the customer's flag allowance")
         )
         return {"warning": {"title": title, "message": info}}
 
@@ -360,8 +360,11 @@ class SaleOrder(models.Model):
         now = fields.Datetime.now()
         for vals in vals_list:
             self._credit_guard_check_protected_write(vals)
-            if vals.get("state") in confirmed:
-                vals["credit_guard_confirmed_at"] = now
+        # new dicts: the caller's are not changed (an import retries a refused record with the same ones)
+        vals_list = [
+            dict(vals, credit_guard_confirmed_at=now) if vals.get("state") in confirmed else vals
+            for vals in vals_list
+        ]
         orders = super().create(vals_list)
         confirmed_orders = orders.filtered(lambda o: o.state in confirmed)
         flags = confirmed_orders._credit_guard_check_confirm()
@@ -411,7 +414,7 @@ class SaleOrder(models.Model):
             partner = order._credit_guard_held_partner()
             if partner:
                 raise UserError(
-                    self.env._(
+                    _(
                         "The order %(order)s cannot be confirmed: the customer "
                         "%(customer)s is on credit hold. Reason: %(reason)s\n"
                         "A user of the group 'Credit override' may confirm it "
@@ -419,7 +422,7 @@ class SaleOrder(models.Model):
                         order=order.name,
                         customer=partner.display_name,
                         reason=partner.credit_guard_hold_reason
-                        or self.env._("(none given)"),
+                        or _("(none given)"),
                     )
                 )
             if order.credit_guard_override_date:
@@ -429,7 +432,7 @@ class SaleOrder(models.Model):
                 raise UserError(
                     refusal
                     + "\n"
-                    + self.env._(
+                    + _(
                         "A user of the group 'Credit override' may confirm it "
                         "with the 'Override credit hold' button and a reason."
                     )
@@ -449,13 +452,13 @@ class SaleOrder(models.Model):
             return
         if OVERRIDE_FIELDS.intersection(vals):
             raise AccessError(
-                self.env._(
+                _(
                     "The credit override is recorded only by the override action."
                 )
             )
         if "credit_guard_confirmed_at" in vals:
             raise AccessError(
-                self.env._("The confirmation time is recorded only by the confirmation.")
+                _("The confirmation time is recorded only by the confirmation.")
             )
 
     def action_draft(self):
@@ -472,7 +475,7 @@ class SaleOrder(models.Model):
         self._credit_guard_check_override_group()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Override credit hold"),
+            "name": _("Override credit hold"),
             "res_model": "credit.guard.override.wizard",
             "view_mode": "form",
             "target": "new",
@@ -482,7 +485,7 @@ class SaleOrder(models.Model):
     def _credit_guard_check_override_group(self):
         if not self.env.user.has_group(OVERRIDE_GROUP):
             raise AccessError(
-                self.env._(
+                _(
                     "Only members of the group '%(group)s' may override a credit hold.",
                     group=self.env.ref(OVERRIDE_GROUP).name,
                 )
@@ -492,7 +495,7 @@ class SaleOrder(models.Model):
         """Record the override and its reason in the chatter, then confirm."""
         self._credit_guard_check_override_group()
         if not (reason or "").strip():
-            raise UserError(self.env._("A credit override needs a reason."))
+            raise UserError(_("A credit override needs a reason."))
         for order in self:
             partner = order._credit_guard_held_partner()
             refusal = not partner and order._credit_guard_allowance_refusal()
@@ -506,17 +509,17 @@ class SaleOrder(models.Model):
                 }
             )
             if partner:
-                title = self.env._("Credit hold overridden")
-                why = self.env._(
+                title = _("Credit hold overridden")
+                why = _(
                     "Customer %(customer)s is on credit hold: %(hold)s",
                     customer=partner.display_name,
                     hold=partner.credit_guard_hold_reason or "",
                 )
             else:
-                title, why = self.env._("Credit allowance overridden"), refusal
+                title, why = _("Credit allowance overridden"), refusal
             order.message_post(
                 body=Markup("<p><b>%s</b></p><p>%s</p><p>%s</p>")
-                % (title, why, self.env._("Override reason: %(reason)s", reason=reason)),
+                % (title, why, _("Override reason: %(reason)s", reason=reason)),
                 subtype_xmlid="credit_guard.mt_credit_guard_override",
             )
         return self.action_confirm()

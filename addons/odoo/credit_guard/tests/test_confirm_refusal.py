@@ -7,6 +7,7 @@ from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import HOLD_REASON, CreditGuardCase
+from .series import portal_accept
 
 
 @tagged("post_install", "-at_install")
@@ -75,9 +76,9 @@ class TestConfirmRefusal(CreditGuardCase):
         self.assertRefused(order, self._server_action_confirm(order))
 
     def test_portal_signature(self):
-        """The portal's accept route calls _validate_order once signed."""
+        """The portal's accept route confirms once signed (tests/series.py: portal_accept)."""
         order = self._quotation(self.held)
-        self.assertRefused(order, order.sudo()._validate_order)
+        self.assertRefused(order, lambda: portal_accept(order.sudo()))
 
     def test_moving_confirmed_order_to_held_customer(self):
         order = self._quotation(self.good, user=self.salesman)

@@ -8,6 +8,8 @@ from odoo.tools import mute_logger
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 from odoo.addons.sale.tests.common import SaleCommon
 
+from .series import post_process
+
 
 @tagged("post_install", "-at_install")
 class TestPayment(AccountPaymentCommon, SaleCommon):
@@ -23,7 +25,7 @@ class TestPayment(AccountPaymentCommon, SaleCommon):
             flow="redirect", sale_order_ids=[self.sale_order.id], state="done"
         )
         with mute_logger("odoo.addons.sale.models.payment_transaction"):
-            tx._post_process()
+            post_process(tx)
         return tx
 
     def test_payment_confirms_a_good_customer(self):
