@@ -25,7 +25,7 @@ def open_session(erp, streams, memo=None) -> ErpSession:
     the one remembered."""
     memo = memo or {}
     client = OdooClient(erp.url, erp.database, erp.user, erp.api_key or erp.password, timeout=erp.timeout,
-                        protocol=erp.protocol).connect(user_id=memo.get("user_id"))
+                        protocol=erp.protocol, key=bool(erp.api_key)).connect(user_id=memo.get("user_id"))
     try:
         company, groups = _company(client, erp)
         signature = _signature(client, groups)

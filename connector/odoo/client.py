@@ -4,10 +4,15 @@
 odoo-client-lib 2.0.1 pitfalls handled here:
 - its JSON-RPC transport posts with httpx's default 5 s timeout and a new connection per call: the connector
   below sends through one httpx.Client with the configured timeout (odoolib's Connection and Model stay);
-- JSON-2 reads its timeout from a module constant: it is set to the configured one;
-- the port must be an int; its `search_read` helper costs two round trips (the server's own is called instead);
-- JSON-2 `read` of one record returns a dict, not a list (`read` below always returns a list);
+- its `search_read` helper costs two round trips (the server's own is called instead);
+- its JSON-2 model maps positional arguments to names by reading /doc-bearer/<model>.json, which Odoo 19
+  refuses (403) to a user outside the API documentation group, such as a connector's service user; it also
+  opens a new connection per call and answers `read` of one record with a dict. JSON-2 is therefore sent here
+  (`_Json2`): named arguments (JSON2_ARGS names the positional ones of the methods the connector calls), the
+  API key as bearer token, through the same keep-alive client;
 - it logs call arguments — passwords and API keys included — at DEBUG: its logger is held at INFO.
+
+The server's version comes from /web/webclient/version_info (every series; 19 deprecates /jsonrpc).
 
 Errors (mappings/errors.py):
     unreachable, timeout, HTTP 5xx/429, a serialization failure        -> TransientError (retry later)
@@ -23,7 +28,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import odoolib
-import odoolib.json2
 from odoolib.rpc import JsonRPCConnector
 from odoolib.tools import AuthenticationError
 
@@ -38,6 +42,26 @@ JSON2_FROM = 19                                          # the first major versi
 
 
 _EMULATED = frozenset({"search_read"})       # methods odoolib's model proxy answers client-side
+
+# JSON-2 takes named arguments only: the names of the positional arguments of the methods the connector calls
+# (Odoo's own signatures; `ids` first for methods on records).
+JSON2_ARGS = {
+    "search_read": ("domain", "fields", "offset", "limit", "order"),
+    "search": ("domain", "offset", "limit", "order"),
+    "read": ("ids", "fields", "load"),
+    "write": ("ids", "vals"),
+    "create": ("vals_list",),
+    "fields_get": ("allfields", "attributes"),
+    "context_get": (),
+    "has_access": ("ids", "operation"),
+    "message_post": ("ids",),
+    "activity_schedule": ("ids", "act_type_xmlid", "date_deadline", "summary", "note"),
+    "check_object_reference": ("module", "xml_id", "raise_on_access_error"),
+    "credit_guard_write_many": ("groups",),
+    "button_immediate_install": ("ids",),
+    "button_immediate_upgrade": ("ids",),
+    "update_list": (),
+}
 
 
 class OdooError(Exception):
@@ -63,6 +87,46 @@ class _JsonRpc(JsonRPCConnector):
             data = answer["error"].get("data") or {}
             raise OdooError(data.get("name") or "", data.get("message") or answer["error"].get("message", ""))
         return answer.get("result", False)
+
+
+class _Json2:
+    """Odoo's JSON-2 API (19.0 and later): POST /json/2/<model>/<method> with named arguments, the API key as
+    bearer token and the database in X-Odoo-Database. Answers the result, or raises OdooError (the server's
+    exception), AuthenticationError (401), TransientError (busy, unreachable)."""
+
+    def __init__(self, base_url, http, database, key):
+        self.url, self.http, self.database = f"{base_url}/json/2", http, database
+        self.headers = {"Authorization": f"bearer {key}", "X-Odoo-Database": database}
+
+    def call(self, model, method, args, kwargs):
+        names = JSON2_ARGS.get(method)
+        if names is None and args or len(args) > len(names or ()):
+            raise TypeError(f"{model}.{method}: JSON-2 needs the names of its positional arguments "
+                            f"(connector/odoo/client.py JSON2_ARGS)")
+        url = f"{self.url}/{model}/{method}"
+        try:
+            response = self.http.post(url, json={**dict(zip(names or (), args)), **kwargs}, headers=self.headers)
+        except httpx.TimeoutException:
+            raise TransientError(f"Odoo at {self.url} did not answer {model}.{method} in time") from None
+        except httpx.TransportError as error:
+            raise TransientError(f"Odoo at {self.url.rsplit('/', 2)[0]} is unreachable ({_reason(error)})") from None
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if response.status_code == 200 and answer is not None:
+            return answer
+        if response.status_code == 401:
+            raise AuthenticationError()
+        if isinstance(answer, dict) and answer.get("name"):
+            raise OdooError(answer["name"], answer.get("message") or "")
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientError(f"Odoo is busy or failing (HTTP {response.status_code})")
+        if response.status_code == 404:      # the server said its version: it found no such database
+            raise ConfigError(f"Odoo at {self.url.rsplit('/', 2)[0]} has no database {self.database!r}",
+                              where=f"{self.url.rsplit('/', 2)[0]}/{self.database}", hint="check [erp] database")
+        raise ConfigError(f"{url} is not an Odoo JSON-2 API (HTTP {response.status_code})",
+                          hint="check [erp] url (the server's address alone) and [erp] protocol")
 
 
 def _post(http, url, body) -> dict:
@@ -95,13 +159,15 @@ def _reason(error) -> str:
 class OdooClient:
     """One Odoo user's session on one database."""
 
-    def __init__(self, url, database, login, secret, *, timeout=60.0, connect_timeout=5.0, protocol=None):
+    def __init__(self, url, database, login, secret, *, timeout=60.0, connect_timeout=5.0, protocol=None,
+                 key=None):
         parts = urlsplit(url)
         self.url = f"{parts.scheme}://{parts.netloc}"
         self.host, self.port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
         self.secure = parts.scheme == "https"
         self.database, self.login_name = database, login
         self._secret = secret
+        self.key = key                         # the secret is an API key (None: it may be either)
         self.timeout = timeout
         self.protocol = protocol               # None: chosen from the server's version
         self.version = None                    # (major, minor)
@@ -123,22 +189,35 @@ class OdooClient:
         over JSON-RPC: Odoo hashes the password at every login (PBKDF2, 600,000 rounds: most of a second),
         while the calls that carry the id and password are checked against its cache. When the server refuses
         that id and password, the ordinary login runs and says what is wrong."""
-        info = _JsonRpc(self.url, self.http).send("common", "version")
+        info = self._version()
         major = int(str(info.get("server_version_info", [0])[0]).split("~")[-1].split("saas")[-1] or 0)
         self.version = (major, info.get("server_version_info", [0, 0])[1])
         self.protocol = self.protocol or ("json2" if major >= JSON2_FROM else "jsonrpc")
+        if self.protocol == "json2" and self.key is False:
+            raise ConfigError(f"Odoo {major} takes an API key, not a password, over its JSON-2 API",
+                              where=f"{self.url}/{self.database}",
+                              hint=f"as the user {self.login_name!r} in Odoo: Preferences > Account Security > "
+                                   "New API Key; put it in [erp] api_key (or CREDITGUARD_ERP_API_KEY) instead "
+                                   "of the password. [erp] protocol = \"jsonrpc\" keeps the password on the old "
+                                   "API, which Odoo 19 still serves (deprecated; gone in Odoo 20)")
         if self.protocol == "json2":
-            odoolib.json2.DEFAULT_TIMEOUT = self.timeout
-            self._connection = odoolib.get_connection(self.host, "json2s" if self.secure else "json2", self.port,
-                                                      self.database, self.login_name, self._secret)
+            self._connection = _Json2(self.url, self.http, self.database, self._secret)
         else:
             self._connection = odoolib.rpc.Connection(_JsonRpc(self.url, self.http), self.database,
                                                       self.login_name, self._secret, user_id=user_id)
             if user_id and self._context_of(user_id):
                 return self
         self._login()
-        self.context = self.call("res.users", "context_get")
         return self
+
+    def _version(self) -> dict:
+        """The server's version, from the web client's route (JSON-RPC shaped on every series)."""
+        answer = _post(self.http, f"{self.url}/web/webclient/version_info",
+                       {"jsonrpc": "2.0", "method": "call", "params": {}, "id": random.randint(0, 10**9)})
+        if not isinstance(answer.get("result"), dict):
+            raise ConfigError(f"{self.url} does not say its Odoo version", where=f"{self.url}/{self.database}",
+                              hint="check [erp] url: the Odoo server's address alone")
+        return answer["result"]
 
     def _context_of(self, user_id) -> bool:
         """The user's context with a remembered id and no login; False when the server refuses them."""
@@ -153,15 +232,16 @@ class OdooClient:
         return True
 
     def _login(self):
+        """JSON-RPC: the login, then the user's context. JSON-2 has no login: the user's context, asked with the
+        key, says who the key is of."""
         try:
             if self.protocol == "json2":
-                if not self._connection.check_login():
-                    raise AuthenticationError()
-                self.user_id = self.call("res.users", "search", [("login", "=", self.login_name)], limit=1)[:1]
-                self.user_id = self.user_id[0] if self.user_id else None
+                self.context = self._connection.call("res.users", "context_get", (), {})
+                self.user_id = self.context.get("uid")
             else:
                 self._connection.check_login()
                 self.user_id = self._connection.user_id
+                self.context = self.call("res.users", "context_get")
         except AuthenticationError:
             what = "API key" if self.protocol == "json2" else "password (or API key)"
             raise ErpRefused(f"Odoo refused the login of user {self.login_name!r}: wrong user name or {what}",
@@ -179,19 +259,19 @@ class OdooClient:
         """`model.method(*args, **kwargs)` on the server, with the user's context; errors translated."""
         if self.context and "context" not in kwargs:
             kwargs["context"] = self.context
-        proxy = self._models.get(model) or self._models.setdefault(model, self._connection.get_model(model))
-        # odoolib's JSON-RPC model emulates search_read as a search and then a read: two round trips. Its
-        # generic proxy sends the server's own search_read, one round trip (Odoo has it since 8.0).
-        remote = type(proxy).__getattr__(proxy, method) if method in _EMULATED else getattr(proxy, method)
         try:
+            if self.protocol == "json2":
+                return self._connection.call(model, method, args, kwargs)
+            proxy = self._models.get(model) or self._models.setdefault(model, self._connection.get_model(model))
+            # odoolib's JSON-RPC model emulates search_read as a search and then a read: two round trips. Its
+            # generic proxy sends the server's own search_read, one round trip (Odoo has it since 8.0).
+            remote = type(proxy).__getattr__(proxy, method) if method in _EMULATED else getattr(proxy, method)
             return remote(*args, **kwargs)
         except OdooError as error:
             raise self._translate(error, f"{model}.{method}", model) from None
         except AuthenticationError:
             raise ErpRefused(f"Odoo refused the API key of user {self.login_name!r}",
                              where=f"{self.url}/{self.database}") from None
-        except ValueError as error:                       # JSON-2: 422 and other refusals
-            raise ErpRefused(f"Odoo refused {model}.{method}: {str(error)[:300]}", where=model) from None
         except httpx.TimeoutException:
             raise TransientError(f"Odoo at {self.url} did not answer {model}.{method} in time") from None
         except httpx.TransportError as error:

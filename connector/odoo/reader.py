@@ -39,9 +39,16 @@ class OdooReader:
         return self._fields[model]
 
     def access(self, needed) -> dict[str, set[str]]:
-        """Odoo answers one right at a time: only the rights `needed` ({model: {"read", ...}}) are asked."""
-        return {model: {perm for perm in sorted(perms)
-                        if self.client.call(model, "check_access_rights", perm, raise_exception=False)}
+        """Odoo answers one right at a time: only the rights `needed` ({model: {"read", ...}}) are asked. From
+        18.0 with `has_access` on no records (check_access_rights is deprecated there, and JSON-2 refuses it
+        with ids), before with check_access_rights."""
+        if self.client.version[0] >= 18:
+            def allowed(model, perm):
+                return self.client.call(model, "has_access", [], perm)
+        else:
+            def allowed(model, perm):
+                return self.client.call(model, "check_access_rights", perm, raise_exception=False)
+        return {model: {perm for perm in sorted(perms) if allowed(model, perm)}
                 for model, perms in sorted(needed.items())}
 
     def field_exists(self, model, name) -> bool:
