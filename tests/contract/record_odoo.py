@@ -1,26 +1,25 @@
-"""Record the Odoo contract cassette from a real Odoo (ODOO_URL, ODOO_DB, ODOO_USER, ODOO_PASSWORD and
-ODOO_ADMIN_PASSWORD, as for tests/odoo):
+"""Record the Odoo contract cassette of a series from a real Odoo of that series (ODOO_NN_URL, ODOO_NN_DB,
+ODOO_NN_USER, ODOO_NN_PASSWORD or ODOO_NN_API_KEY, ODOO_NN_ADMIN_PASSWORD, as for tests/odoo):
 
-    .venv/bin/python -m tests.contract.record_odoo
+    .venv/bin/python -m tests.contract.record_odoo 18        -> tests/contract/odoo-18.0.json
 
 It builds the books of odoo_book.py, then does what a cycle does as the connector's user — log in, check
 access and fields, read every stream in full, read hold states, hold, flag, note twice, notify, request cover,
 set the cover twice, set the allowance twice, clear the flag, release — through a recording transport, writes
 the scrubbed exchanges to the cassette, and removes the books again."""
 import datetime as dt
-import os
+import sys
 
 import httpx
 
 from connector import erp
-from connector.config import ErpConfig
 from connector.odoo import adapter
-from connector.odoo.client import OdooClient
 from connector.operations import Operation, Write, apply
 from tests.contract import odoo_book as book
 from tests.contract.cassette import HttpxRecorder
 from tests.contract.record_tryton import ALLOWANCE
 from tests.odoo.books import OdooBooks
+from tests.odoo.servers import SERIES, Server
 
 URL = "http://odoo.test"
 
@@ -61,9 +60,12 @@ def cycle_calls(session, customer) -> list:
             for n, (operation, payload) in enumerate(writes)]
 
 
-def main():
-    admin = OdooClient(os.environ["ODOO_URL"], os.environ["ODOO_DB"], os.environ.get("ODOO_ADMIN_USER", "admin"),
-                       os.environ["ODOO_ADMIN_PASSWORD"]).connect()
+def main(argv=None):
+    series = ((argv if argv is not None else sys.argv[1:]) or ["18"])[0].split(".")[0]
+    server = Server.of(series)
+    if series not in SERIES or server.missing:
+        sys.exit(f"record_odoo {series}: set {', '.join(server.missing)} (series: {', '.join(SERIES)})")
+    admin = server.admin()
     books = OdooBooks(admin)
     recorder = HttpxRecorder()
     original = adapter.OdooClient
@@ -76,8 +78,7 @@ def main():
     try:
         ids = build(books)
         adapter.OdooClient = RecordedClient
-        session = erp.connect(ErpConfig("odoo", os.environ["ODOO_URL"], os.environ["ODOO_DB"], os.environ["ODOO_USER"],
-                                        os.environ["ODOO_PASSWORD"]))
+        session = erp.connect(server.config())
         try:
             print(cycle_calls(session, str(ids["Acme Trading"])))
             session.reader.field_exists("res.partner", "credit_limit_amont")
@@ -86,12 +87,12 @@ def main():
     finally:
         adapter.OdooClient = original
         books.cleanup()
-    for exchange in recorder.exchanges:
-        exchange["request"] = exchange["request"].replace(os.environ["ODOO_URL"].rstrip("/"), URL).replace(
-            f'"{os.environ["ODOO_DB"]}"', '"recorded"').replace(books.tag, "TAG")
+    for exchange in recorder.exchanges:            # no header is kept: JSON-2's API key never reaches the file
+        exchange["request"] = exchange["request"].replace(server.url.rstrip("/"), URL).replace(
+            f'"{server.database}"', '"recorded"').replace(books.tag, "TAG")
         exchange["body"] = exchange["body"].replace(books.tag, "TAG")
-    recorder.save(book.CASSETTE, dt.date.today())
-    print(f"{book.CASSETTE}: {len(recorder.exchanges)} exchanges")
+    recorder.save(book.cassette(series), dt.date.today())
+    print(f"{book.cassette(series)}: {len(recorder.exchanges)} exchanges")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""The contract ring for Odoo: the Odoo adapter and mappings on JSON-RPC answers recorded from a real Odoo 18
-(tests/contract/record_odoo.py), replayed with no server; checked against the books built for the recording."""
+"""The contract ring for Odoo: the Odoo adapter and mappings on answers recorded from a real Odoo of each series
+(tests/contract/record_odoo.py: JSON-RPC for 17.0 and 18.0, JSON-2 for 19.0), replayed with no server; checked
+against the books built for the recording. Every test runs once per cassette."""
 import datetime as dt
 from decimal import Decimal
 
@@ -16,12 +17,22 @@ from tests.contract import odoo_book as book
 from tests.contract.cassette import SCRUBBED, HttpxReplayer, NoBookmarks, replayed_snapshot
 from tests.contract.record_odoo import URL, cycle_calls
 
-CONFIG = ErpConfig("odoo", URL, "recorded", "creditguard", "any password: the cassette is scrubbed")
+@pytest.fixture(params=book.CASSETTES, ids=lambda path: path.stem)
+def cassette(request):
+    return request.param
+
+
+def config_of(cassette) -> ErpConfig:
+    """The connector's config as recorded: a password up to 18.0, an API key from 19.0 (both scrubbed)."""
+    secret = "any secret: the cassette is scrubbed"
+    if int(cassette.stem.split("-")[1].split(".")[0]) >= 19:
+        return ErpConfig("odoo", URL, "recorded", "creditguard", api_key=secret)
+    return ErpConfig("odoo", URL, "recorded", "creditguard", secret)
 
 
 @pytest.fixture
-def replayer(monkeypatch):
-    replayer = HttpxReplayer(book.CASSETTE)
+def replayer(monkeypatch, cassette):
+    replayer = HttpxReplayer(cassette)
 
     class ReplayedClient(adapter.OdooClient):
         def __init__(self, *args, **kwargs):
@@ -33,8 +44,8 @@ def replayer(monkeypatch):
 
 
 @pytest.fixture
-def session(replayer):
-    session = erp.connect(CONFIG)
+def session(replayer, cassette):
+    session = erp.connect(config_of(cassette))
     yield session
     session.close()
 
@@ -48,15 +59,23 @@ def mine(snapshot):
     return {c.name.replace(" TAG", ""): c for c in snapshot.customers if c.name.endswith(" TAG")}
 
 
-def test_the_cassette_holds_no_secret():
+def test_there_is_a_cassette_of_every_series_the_add_on_is_built_for():
+    from tests.odoo.servers import SERIES
+    assert [path.name for path in book.CASSETTES] == [f"odoo-{series}.0.json" for series in SERIES]
+
+
+def test_the_cassette_holds_no_secret(cassette):
     import json
-    calls = [json.loads(e["request"].split(" ", 1)[1])["params"]
-             for e in json.loads(book.CASSETTE.read_text())["exchanges"] if " " in e["request"]]
-    with_password = [c for c in calls if c.get("service") in ("object", "common") and c.get("method") != "version"]
-    assert with_password and all(c["args"][2] == SCRUBBED for c in with_password)
+    exchanges = json.loads(cassette.read_text())["exchanges"]
+    calls = [json.loads(e["request"].split(" ", 1)[1]) for e in exchanges if " " in e["request"]]
+    rpc = [c["params"] for c in calls if isinstance(c.get("params"), dict) and "service" in c["params"]]
+    with_password = [c for c in rpc if c.get("service") in ("object", "common") and c.get("method") != "version"]
+    assert all(c["args"][2] == SCRUBBED for c in with_password)
+    assert with_password or all("/json/2/" in e["request"] or "/web/" in e["request"] for e in exchanges)
+    assert not [e for e in exchanges if "bearer" in e["request"].lower() or "api_key" in e["request"]]
 
 
-def test_the_mappings_and_the_add_on_fields_fit_a_real_odoo_18(session):
+def test_the_mappings_and_the_add_on_fields_fit_the_recorded_odoo(session):
     assert session.writer.enforced                      # the credit_guard add-on was found
     assert set(session.streams) == {"currencies", "payment_terms", "company", "customers", "invoices", "orders"}
 
@@ -103,7 +122,7 @@ def test_writes_check_odoo_first_and_a_repeated_note_is_not_written_twice(sessio
                         Outcome.WRITTEN, Outcome.WRITTEN]
 
 
-def test_a_field_odoo_lacks_is_named(replayer, tmp_path):
+def test_a_field_odoo_lacks_is_named(replayer, cassette, tmp_path):
     from mappings.mapper import MAPPINGS_DIR
     folder = tmp_path / "mappings"
     folder.mkdir()
@@ -111,7 +130,7 @@ def test_a_field_odoo_lacks_is_named(replayer, tmp_path):
         (folder / path.name).write_text(path.read_text().replace("credit_limit -> credit_limit",
                                                                  "credit_limit_amont -> credit_limit"))
     with pytest.raises(MappingError, match="has no field 'credit_limit_amont'"):
-        erp.connect(ErpConfig(**{**CONFIG.__dict__, "mappings": folder}))
+        erp.connect(ErpConfig(**{**config_of(cassette).__dict__, "mappings": folder}))
 
 
 def test_a_paid_invoice_carries_its_payment_history(snapshot):

@@ -14,6 +14,9 @@ class OdooBooks:
         self.tag = uuid.uuid4().hex[:6]            # names made here carry it: tests never see each other's records
         self.partners, self.moves, self.orders, self.users = [], [], [], []
         self._product = None
+        # renamed in 19.0: a user's groups, an order line's taxes
+        self.groups_field = "group_ids" if admin.version[0] >= 19 else "groups_id"
+        self.line_taxes = "tax_ids" if admin.version[0] >= 19 else "tax_id"
 
     def name(self, text) -> str:
         return f"{text} {self.tag}"
@@ -51,7 +54,7 @@ class OdooBooks:
     def quotation(self, partner, amount, client=None) -> int:
         client = client or self.admin
         order = client.create("sale.order", {"partner_id": partner, "order_line": [
-            (0, 0, {"product_id": self.product(), "product_uom_qty": 1, "price_unit": amount, "tax_id": [(6, 0, [])]})]})
+            (0, 0, {"product_id": self.product(), "product_uom_qty": 1, "price_unit": amount, self.line_taxes: [(6, 0, [])]})]})
         self.orders.append(order)
         return order
 
@@ -69,13 +72,13 @@ class OdooBooks:
         group_ids = [self._group(g) for g in groups]
         user = self.admin.create("res.users", {"name": login, "login": login, "password": password,
                                                "email": f"{login}@example.com",
-                                               "groups_id": [(6, 0, group_ids)]})
+                                               self.groups_field: [(6, 0, group_ids)]})
         self.users.append(user)
         return login, password
 
     def set_groups(self, user, groups: list[str]) -> None:
         """The user's groups become these (xml ids) and the ones they imply."""
-        self.admin.write("res.users", [user], {"groups_id": [(6, 0, [self._group(g) for g in groups])]})
+        self.admin.write("res.users", [user], {self.groups_field: [(6, 0, [self._group(g) for g in groups])]})
 
     def _group(self, xml_id) -> int:
         module, name = xml_id.split(".")

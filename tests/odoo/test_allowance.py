@@ -2,11 +2,9 @@
 with OdooWriter.set_allowance, and Odoo refuses, at confirm and with no call out, an order that takes the customer
 above it — the order itself counts, and so do the orders confirmed since — whatever the context."""
 import datetime as dt
-import os
 
 import pytest
 
-from connector.odoo.client import OdooClient
 from connector.operations import Operation, Outcome, Write, apply
 from mappings.errors import ErpRefused
 from tests.odoo.test_cycle import creditguard
@@ -79,7 +77,7 @@ def test_an_order_over_the_allowance_is_refused_whatever_the_context(session, bo
     assert state(admin, order) in ("draft", "sent")
 
 
-def test_within_confirms_and_a_second_order_over_together_is_refused(session, books, admin, login, currency):
+def test_within_confirms_and_a_second_order_over_together_is_refused(session, books, admin, login, currency, odoo):
     partner = books.customer("Bolt GmbH")
     allowance(session, partner, currency, "300.00")
     salesman = login(SALESMAN)
@@ -91,7 +89,7 @@ def test_within_confirms_and_a_second_order_over_together_is_refused(session, bo
         confirm(salesman, second)
     assert state(admin, second) in ("draft", "sent")
     other, password = books.user("other", SALESMAN)          # orders this salesman cannot see count too
-    other_salesman = OdooClient(os.environ["ODOO_URL"], os.environ["ODOO_DB"], other, password).connect()
+    other_salesman = odoo.client(other, password)
     third = books.quotation(partner, 150, client=other_salesman)
     with pytest.raises(ErpRefused, match="allowance 300.00"):
         confirm(other_salesman, third)

@@ -8,15 +8,18 @@ from connector.config import ErpConfig
 from connector.odoo import client as odoo_client
 from mappings.errors import ErpRefused
 
+ACCESS = ("check_access_rights", "has_access")        # the rights asked: before 18.0, from 18.0
 CONNECTOR = ["credit_guard.group_connector", "account.group_account_manager", "sales_team.group_sale_manager"]
 
 
 @pytest.fixture
 def service(admin, books):
-    """A connector user of its own (so that its password and groups can change), and its config."""
+    """A connector user of its own (so that its password and groups can change), and its config: a password over
+    JSON-RPC (the login the memo spares; JSON-2 has none) on every series."""
     login, password = books.user("service", CONNECTOR)
     [user] = admin.search("res.users", [("login", "=", login)])
-    return {"id": user, "config": lambda secret=password: ErpConfig("odoo", admin.url, admin.database, login, secret)}
+    return {"id": user, "config": lambda secret=password: ErpConfig("odoo", admin.url, admin.database, login, secret,
+                                                                    protocol="jsonrpc")}
 
 
 @pytest.fixture
@@ -27,8 +30,12 @@ def sent(monkeypatch):
 
     def counting(http, url, body):
         params = body["params"]
-        args = params["args"]
-        calls.append((args[3], args[4]) if params["service"] == "object" else (params["service"], params["method"]))
+        if "service" not in params:                   # a web route: the version
+            calls.append(("web", url.rsplit("/", 1)[-1]))
+        elif params["service"] == "object":
+            calls.append(tuple(params["args"][3:5]))
+        else:
+            calls.append((params["service"], params["method"]))
         return post(http, url, body)
     monkeypatch.setattr(odoo_client, "_post", counting)
     return calls
@@ -43,12 +50,12 @@ def connect(config, memo):
 def test_the_second_connect_logs_in_with_the_remembered_id_and_asks_no_rights(service, tmp_path, sent):
     memo = tmp_path / "store.sqlite.erp.json"
     first = connect(service["config"](), memo)
-    assert ("common", "login") in sent and any(m == "check_access_rights" for _, m in sent)
+    assert ("common", "login") in sent and any(m in ACCESS for _, m in sent)
     assert first.memo["user_id"] == service["id"]
     sent.clear()
     second = connect(service["config"](), memo)
     assert ("common", "login") not in sent
-    assert not [call for call in sent if call[1] in ("check_access_rights", "fields_get")]
+    assert not [call for call in sent if call[1] in (*ACCESS, "fields_get")]
     assert second.remembered and second.reader.client.user_id == service["id"]
 
 
@@ -68,7 +75,7 @@ def test_a_group_taken_away_is_noticed_though_the_memo_says_it_was_there(service
     sent.clear()
     with pytest.raises(ErpRefused, match="may not read"):
         connect(service["config"](), memo)
-    assert any(m == "check_access_rights" for _, m in sent)
+    assert any(m in ACCESS for _, m in sent)
 
 
 def test_a_broken_memo_is_ignored_and_written_anew(service, tmp_path):

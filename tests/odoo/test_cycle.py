@@ -143,13 +143,25 @@ def closed_port():
 
 
 @pytest.mark.parametrize("change, code, message", [
-    (lambda: {"password": "Wrong-Pa55word!"}, 2, "Odoo refused the login"),
+    (lambda: {"secret": "Wrong-Pa55word!"}, 2, "Odoo refused the login"),
     (lambda: {"database": "no_such_db_cg"}, 2, "has no database 'no_such_db_cg'"),
     (lambda: {"url": f"http://127.0.0.1:{closed_port()}"}, 75, "unreachable"),
-], ids=["wrong password", "no such database", "nothing listening"])
+], ids=["wrong password or key", "no such database", "nothing listening"])
 def test_bad_connection_settings_write_nothing(make_config, late, admin, change, code, message):
     proc = creditguard("run", "--config", make_config(**change()), "--once")
     assert proc.returncode == code, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not partner_state(admin, late["partner"])["credit_guard_hold"]
     assert not chatter(admin, late["partner"])
+
+
+def test_a_password_where_the_series_takes_an_api_key_is_refused_plainly(make_config, late, admin):
+    """From Odoo 19 the connector speaks JSON-2, which takes an API key: a password is refused before any call
+    with what to do, not as a wrong key."""
+    if admin.version[0] < 19:
+        pytest.skip(f"Odoo {admin.version[0]} takes the password over JSON-RPC")
+    proc = creditguard("run", "--config", make_config(password="creditguard-pw-or-any"), "--once")
+    assert proc.returncode == 2, proc.stderr
+    assert "takes an API key, not a password" in proc.stderr and "New API Key" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not partner_state(admin, late["partner"])["credit_guard_hold"]
