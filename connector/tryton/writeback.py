@@ -71,8 +71,13 @@ class TrytonWriter:
         return Outcome.WRITTEN
 
     def release_hold(self, customer_id) -> Outcome:
-        self.client.write(PARTY, [self.ids.erp(customer_id)], {HOLD: False, REASON: None, RULE: None,
-            SINCE: None, ORIGIN: None})
+        """Lifts a hold Credit Guard placed; a hold released meanwhile, or a person's (a manual hold placed
+        since the cycle read the party), is left (ALREADY_THERE), as the Odoo writer does."""
+        party = self.ids.erp(customer_id)
+        [row] = self.client.read(PARTY, [party], [HOLD, ORIGIN]) or [{HOLD: False}]
+        if not row[HOLD] or row.get(ORIGIN) not in (CREDIT_GUARD, None):
+            return Outcome.ALREADY_THERE
+        self.client.write(PARTY, [party], {HOLD: False, REASON: None, RULE: None, SINCE: None, ORIGIN: None})
         return Outcome.WRITTEN
 
     def set_flag(self, customer_id, *, reason) -> Outcome:

@@ -183,6 +183,25 @@ def test_a_manual_hold_survives_a_cycle(config, customers, admin, connector):
     assert 'release' not in proc.stdout.split('writes:')[1]
 
 
+def test_a_hold_turned_manual_after_the_cycle_read_it_is_not_lifted(config, customers, admin, connector):
+    """The cycle read a Credit Guard hold and planned its release; meanwhile an administrator made it a manual
+    hold. The release leaves it, as on Odoo; a Credit Guard hold is still lifted."""
+    from connector.operations import Outcome
+    from connector.tryton.writeback import TrytonWriter
+    party = customers['clean']
+    admin.write('party.party', [party], {'creditguard_hold': True, 'creditguard_hold_reason': 'Overdue 70 days',
+        'creditguard_hold_origin': 'credit_guard'})
+    writer = TrytonWriter(connector)
+    admin.write('party.party', [party], {'creditguard_hold_origin': 'manual',
+        'creditguard_hold_reason': 'Lawsuit pending'})
+    assert writer.release_hold(str(party)) is Outcome.ALREADY_THERE
+    held = hold_fields(admin, party)
+    assert held['creditguard_hold'] and held['creditguard_hold_reason'] == 'Lawsuit pending'
+    admin.write('party.party', [party], {'creditguard_hold_origin': 'credit_guard'})
+    assert writer.release_hold(str(party)) is Outcome.WRITTEN
+    assert not hold_fields(admin, party)['creditguard_hold']
+
+
 def test_flags_show_in_tryton_and_clear_when_the_reason_is_gone(config, customers, admin, books, today):
     late = books.create_customer('Late Payer Ltd', credit_limit=100000)
     invoice = books.create_invoice(late, 300, today - dt.timedelta(days=75))       # 45 days overdue: flagged
