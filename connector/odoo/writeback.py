@@ -45,7 +45,8 @@ AMOUNT_FIELDS = (ALLOWANCE, FLAG_ALLOWANCE, EXPOSURE)
 ADDON_FIELDS = (*STATE_FIELDS, *ALLOWANCE_FIELDS)
 TODO = "mail.mail_activity_data_todo"
 # What an operation reads on the partner before it writes (the others write what they are given).
-READS = {Operation.RELEASE_HOLD: (HOLD, ORIGIN), Operation.REQUEST_COVER: (REQUEST_PENDING,),
+READS = {Operation.PLACE_HOLD: (HOLD, ORIGIN), Operation.UPDATE_HOLD: (HOLD, ORIGIN),
+         Operation.RELEASE_HOLD: (HOLD, ORIGIN), Operation.REQUEST_COVER: (REQUEST_PENDING,),
          Operation.SET_COVER: COVER_FIELDS, Operation.SET_ALLOWANCE: ALLOWANCE_FIELDS}
 # The operations apply_many gathers: partner fields written with one `write` per set of values, notes posted
 # with one create; a notify (note and to-do) goes alone.
@@ -101,7 +102,8 @@ class OdooWriter:
         return self._write_one(Operation.UPDATE_HOLD, customer_id, {"reason": reason, "rules": rules})
 
     def release_hold(self, customer_id) -> Outcome:
-        """Lifts a hold Credit Guard placed; a hold released meanwhile, or a person's, is left (ALREADY_THERE)."""
+        """Lifts a hold Credit Guard placed; a hold released meanwhile, or a person's, is left (ALREADY_THERE).
+        Placing and updating leave a person's hold too (erp.MANUAL: never lifted or rewritten)."""
         if not self.enforced:
             return Outcome.ALREADY_THERE
         return self._write_one(Operation.RELEASE_HOLD, customer_id, {})
@@ -192,7 +194,11 @@ class OdooWriter:
                 outcomes[n] = noted[n]
                 continue
             partner = self.ids.erp(write.customer_id)
-            wanted = self._changes(write.operation, write.payload, rows.get(partner))
+            try:
+                wanted = self._changes(write.operation, write.payload, self._row(write.operation, partner, rows))
+            except ErpRefused as refused:
+                outcomes[n] = refused
+                continue
             if wanted:
                 changes[n] = (partner, wanted)
             outcomes[n] = Outcome.WRITTEN if wanted else Outcome.ALREADY_THERE
@@ -287,24 +293,37 @@ class OdooWriter:
 
     def _write_one(self, operation, customer_id, payload) -> Outcome:
         partner = self.ids.erp(customer_id)
-        row = self.client.read(PARTNER, [partner], list(READS[operation]))[0] if operation in READS else None
-        wanted = self._changes(operation, payload, row)
+        rows = {r["id"]: r for r in self.client.read(PARTNER, [partner], list(READS[operation]))} \
+            if operation in READS else {}
+        wanted = self._changes(operation, payload, self._row(operation, partner, rows))
         if not wanted:
             return Outcome.ALREADY_THERE
         self.client.write(PARTNER, [partner], wanted)
         return Outcome.WRITTEN
 
+    @staticmethod
+    def _row(operation, partner, rows):
+        """What Odoo has of the partner a write checks first; a partner Odoo does not have refuses the write."""
+        if operation not in READS:
+            return None
+        if partner not in rows:
+            raise ErpRefused(f"Odoo has no partner {partner} (deleted since the cycle read it?) to "
+                             f"{operation.value.replace('_', ' ')}", where=f"{PARTNER},{partner}")
+        return rows[partner]
+
     def _changes(self, operation, payload, row) -> dict:
         """The partner fields one write sets, given what Odoo has (`row`: the fields of READS[operation]);
         empty when Odoo has it already."""
+        if operation.is_hold_write and row[HOLD] and row[ORIGIN] not in (CREDIT_GUARD, None, False):
+            return {}                                  # a person's hold, maybe placed since the read: never ours
         if operation is Operation.PLACE_HOLD:
             return {HOLD: True, REASON: payload["reason"], RULES: payload["rules"], ORIGIN: CREDIT_GUARD,
                     SINCE: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")}
         if operation is Operation.UPDATE_HOLD:
-            return {REASON: payload["reason"], RULES: payload["rules"]}
+            return {REASON: payload["reason"], RULES: payload["rules"]} if row[HOLD] else {}   # lifted since
         if operation is Operation.RELEASE_HOLD:
-            if not row[HOLD] or row[ORIGIN] not in (CREDIT_GUARD, None, False):
-                return {}                              # released meanwhile, or a person's hold: not ours to lift
+            if not row[HOLD]:
+                return {}                              # released meanwhile
             return {HOLD: False, REASON: False, RULES: False, SINCE: False, ORIGIN: False}
         if operation is Operation.SET_FLAG:
             return {FLAG: True, FLAG_REASON: payload["reason"]}

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from mappings.errors import ErpRefused
 from mappings.ids import IntegerIds
 
-from ..erp import CREDIT_GUARD, HoldState
+from ..erp import CREDIT_GUARD, MANUAL, HoldState
 from ..operations import Outcome
 
 __all__ = ["TrytonWriter"]
@@ -62,23 +63,41 @@ class TrytonWriter:
         return {self.ids.canonical(i) for i in self.client.search(PARTY, [(FLAG, '=', True)])}
 
     def place_hold(self, customer_id, *, reason, rules) -> Outcome:
-        self.client.write(PARTY, [self.ids.erp(customer_id)], {HOLD: True, REASON: reason, RULE: rules,
-            ORIGIN: CREDIT_GUARD, SINCE: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)})
+        party, held = self._hold(customer_id)
+        if held == MANUAL:
+            return Outcome.ALREADY_THERE
+        self.client.write(PARTY, [party], {HOLD: True, REASON: reason, RULE: rules, ORIGIN: CREDIT_GUARD,
+            SINCE: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)})
         return Outcome.WRITTEN
 
     def update_hold(self, customer_id, *, reason, rules) -> Outcome:
-        self.client.write(PARTY, [self.ids.erp(customer_id)], {REASON: reason, RULE: rules})
+        party, held = self._hold(customer_id)
+        if held != CREDIT_GUARD:                      # a person's hold, or lifted since the read
+            return Outcome.ALREADY_THERE
+        self.client.write(PARTY, [party], {REASON: reason, RULE: rules})
         return Outcome.WRITTEN
 
     def release_hold(self, customer_id) -> Outcome:
         """Lifts a hold Credit Guard placed; a hold released meanwhile, or a person's (a manual hold placed
         since the cycle read the party), is left (ALREADY_THERE), as the Odoo writer does."""
-        party = self.ids.erp(customer_id)
-        [row] = self.client.read(PARTY, [party], [HOLD, ORIGIN]) or [{HOLD: False}]
-        if not row[HOLD] or row.get(ORIGIN) not in (CREDIT_GUARD, None):
+        party, held = self._hold(customer_id)
+        if held != CREDIT_GUARD:
             return Outcome.ALREADY_THERE
         self.client.write(PARTY, [party], {HOLD: False, REASON: None, RULE: None, SINCE: None, ORIGIN: None})
         return Outcome.WRITTEN
+
+    def _hold(self, customer_id) -> tuple[int, str | None]:
+        """The party and whose hold it has now: CREDIT_GUARD, MANUAL or None (not held). Every hold write
+        checks it first: a person's hold is never lifted or rewritten (erp.MANUAL)."""
+        party = self.ids.erp(customer_id)
+        rows = self.client.read(PARTY, [party], [HOLD, ORIGIN])
+        if not rows:
+            raise ErpRefused(f'Tryton has no party {party} (deleted since the cycle read it?)',
+                where=f'{PARTY},{party}')
+        row, = rows
+        if not row[HOLD]:
+            return party, None
+        return party, CREDIT_GUARD if row[ORIGIN] in (CREDIT_GUARD, None) else MANUAL
 
     def set_flag(self, customer_id, *, reason) -> Outcome:
         self.client.write(PARTY, [self.ids.erp(customer_id)], {FLAG: True, FLAG_REASON: reason})
