@@ -163,8 +163,6 @@ class OdooClient:
                  key=None):
         parts = urlsplit(url)
         self.url = f"{parts.scheme}://{parts.netloc}"
-        self.host, self.port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-        self.secure = parts.scheme == "https"
         self.database, self.login_name = database, login
         self._secret = secret
         self.key = key                         # the secret is an API key (None: it may be either)
