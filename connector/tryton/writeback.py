@@ -90,7 +90,9 @@ class TrytonWriter:
         """The party and whose hold it has now: CREDIT_GUARD, MANUAL or None (not held). Every hold write
         checks it first: a person's hold is never lifted or rewritten (erp.MANUAL)."""
         party = self.ids.erp(customer_id)
-        rows = self.client.read(PARTY, [party], [HOLD, ORIGIN])
+        # searched, not read: Tryton's read of a deleted party fails with a message in the user's language
+        rows = self.client.search_read(PARTY, ('id', '=', party), [HOLD, ORIGIN],
+            context={'active_test': False})
         if not rows:
             raise ErpRefused(f'Tryton has no party {party} (deleted since the cycle read it?)',
                 where=f'{PARTY},{party}')
