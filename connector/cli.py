@@ -11,8 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+from mappings import clock
 from mappings.errors import BadInput, CreditGuardError, TransientError, did_you_mean
 from mappings.snapshot import open_snapshot
+from mappings.vocab import Status
 from rules.evaluate import ENGINES, evaluate_customer, make_engine
 from rules.facts import compute_facts
 from rules.policy import check_policy, load_policy
@@ -160,7 +162,7 @@ def cmd_evaluate(args) -> int:
     if args.format == "json":
         report.write_json_blocks([text for text, _ in blocks], policy, as_of, sys.stdout)
     else:
-        counts = {status: sum(c[status] for _, c in blocks) for status in ("hold", "flag", "ok")}
+        counts = {status: sum(c[status] for _, c in blocks) for status in Status.order()}
         report.write_table_blocks([text for text, _ in blocks], counts, policy, as_of, sys.stdout)
     return 0
 
@@ -235,12 +237,12 @@ def _loop(config, args):
                 session = _renew(session, None)
                 failures += 1
                 wait = backoff(args.every, failures)
-                print(f"{_now()} temporary error, retrying in {wait} s: {exc}", file=sys.stderr)
+                print(f"{clock.iso()} temporary error, retrying in {wait} s: {exc}", file=sys.stderr)
             except BadInput as exc:
                 session = _renew(session, None)
                 if first:
                     raise
-                print(f"{_now()} error, retrying in {args.every} s: {exc.render()}", file=sys.stderr)
+                print(f"{clock.iso()} error, retrying in {args.every} s: {exc.render()}", file=sys.stderr)
             first = False
             sys.stdout.flush()
             time.sleep(max(0.0, wait - (time.monotonic() - started)))
@@ -272,10 +274,6 @@ def _run_once(config, args, session=None):
     cycle_view.write_cycle(result, sys.stdout)
 
 
-def _now():
-    return dt.datetime.now().isoformat(timespec="seconds")
-
-
 def cmd_serve(args) -> int:
     import logging
 
@@ -298,14 +296,14 @@ def cmd_serve(args) -> int:
     try:
         cycle.connect(config.erp).close()    # a wrong password, database or mapping stops the service here (2)
     except TransientError as exc:            # an ERP that is down is waited for: the worker retries
-        print(f"{_now()} the ERP is not reachable yet ({exc}); retrying", file=sys.stderr, flush=True)
+        print(f"{clock.iso()} the ERP is not reachable yet ({exc}); retrying", file=sys.stderr, flush=True)
     try:
         service = Service(config, secret=secret, host=host, port=port, every=args.every or settings.every)
     except OSError as exc:
         raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror}", where="[serve] address",
                        hint="choose a free port with --address HOST:PORT") from None
     service.start()
-    print(f"{_now()} serving on http://{host}:{service.address[1]} (POST /webhook, GET /health, GET /metrics); "
+    print(f"{clock.iso()} serving on http://{host}:{service.address[1]} (POST /webhook, GET /health, GET /metrics); "
           f"a cycle over every customer every {args.every or settings.every:g} s", file=sys.stderr, flush=True)
     try:
         while True:
@@ -387,10 +385,10 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print(f"{_now()} interrupted", file=sys.stderr)
+        print(f"{clock.iso()} interrupted", file=sys.stderr)
         return 130
     except Terminated:
-        print(f"{_now()} terminated", file=sys.stderr)
+        print(f"{clock.iso()} terminated", file=sys.stderr)
         return 143
     except BadInput as exc:
         print(f"error: {exc.render()}", file=sys.stderr)

@@ -23,7 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mappings import clock
 from mappings.errors import ConfigError, ErpRefused, TransientError
+from mappings.vocab import Action
 from rules.evaluate import evaluate, make_engine
 from rules.policy import load_policy
 
@@ -109,7 +111,7 @@ def run_cycle(config, *, full=False, dry_run=False, progress=None, as_of=None, i
         with _cycle_lock(config), Store(config.store_path) as store:
             report = CycleReport(mode="full" if full else "incremental", dry_run=dry_run,
                                  as_of=as_of or dt.date.today())
-            read_at = _now_naive()
+            read_at = clock.naive().isoformat()
             changes, records = _read(store, session, report, full=full, progress=progress,
                                      customers=only if only is not None and narrow and not full else None)
             focus = None if only is None else focus_customers(store, changes, only)
@@ -218,7 +220,7 @@ def _reevaluate(config, policy, engine, seen, now, report) -> None:
 def _with_requests(result, first):
     """`result` with the request_limit decisions of the `first` evaluation, if it lost them."""
     keys = {d.key for d in result.decisions}
-    missing = [d for d in first.decisions if d.action == "request_limit" and d.key not in keys]
+    missing = [d for d in first.decisions if d.action == Action.REQUEST_LIMIT and d.key not in keys]
     return dataclasses.replace(result, decisions=(*result.decisions, *missing)) if missing else result
 
 
@@ -329,7 +331,7 @@ def _record_hold(store, write, actor, cycle_id) -> None:
     store.audit(write.customer_id, operation.audit_event, name=write.customer_name, rules=write.rules or None,
                 reason=write.reason or None, actor=actor, cycle_id=cycle_id)
     if operation.holds_after:
-        store.set_hold(write.customer_id, name=write.customer_name, since=_now(), rules=write.rules,
+        store.set_hold(write.customer_id, name=write.customer_name, since=clock.iso(), rules=write.rules,
                        reason=write.reason, cycle_id=cycle_id)
     else:
         store.drop_hold(write.customer_id)
@@ -343,7 +345,7 @@ def _reconcile_holds(store, report, states, actor) -> None:
         if hold and result.customer_id not in held:
             state = states.get(result.customer_id)
             store.set_hold(result.customer_id, name=result.name, rules=hold.rules, reason=hold.reason,
-                           cycle_id=report.cycle_id, since=state.since if state and state.since else _now())
+                           cycle_id=report.cycle_id, since=state.since if state and state.since else clock.iso())
             store.audit(result.customer_id, "placed (found held in the ERP)", name=result.name, rules=hold.rules,
                         reason=hold.reason, actor=actor, cycle_id=report.cycle_id)
         elif not hold and result.customer_id in held and not result.facts["on_hold"]:
@@ -351,14 +353,6 @@ def _reconcile_holds(store, report, states, actor) -> None:
             store.audit(result.customer_id, "released (found released in the ERP)", name=result.name,
                         actor=actor, cycle_id=report.cycle_id)
 
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _now_naive() -> str:
-    """UTC now as the ERPs store date-times: no zone, seconds ("2026-12-06T03:30:00")."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def erp_memo(config) -> Path:

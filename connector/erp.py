@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 
 from mappings.errors import ConfigError, ErpRefused, MappingError, TransientError
 from mappings.mapper import Stream, load_mappings
+from mappings.vocab import HoldOrigin
 
 from .operations import Outcome
 
@@ -51,8 +52,7 @@ class Page:
     related: dict = field(default_factory=dict)      # related name -> {ERP id: record}
 
 
-MANUAL = "manual"                 # a hold placed by a person: Credit Guard never lifts or rewrites it
-CREDIT_GUARD = "credit_guard"     # a hold Credit Guard placed
+MANUAL, CREDIT_GUARD = HoldOrigin.MANUAL, HoldOrigin.CREDIT_GUARD    # whose hold it is (mappings/vocab.py)
 
 
 @dataclass(frozen=True)

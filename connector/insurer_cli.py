@@ -8,7 +8,9 @@ import json
 import sys
 from decimal import Decimal
 
+from mappings import clock
 from mappings.errors import BadInput
+from mappings.vocab import RequestStatus
 from rules.facts import compute_facts
 
 from . import terminal
@@ -22,9 +24,10 @@ from .sync import build_snapshot
 
 __all__ = ["add_commands", "write_cycle_insurer"]
 
-STATUS_WORDS = {"awaiting_approval": "awaiting approval", "queued": "queued (goes out with the next cycle)",
-                "open": "open at the insurer", "decided": "decided", "failed": "failed (see message)",
-                "review": "answer needs review"}
+STATUS_WORDS = {RequestStatus.AWAITING_APPROVAL: "awaiting approval",
+                RequestStatus.QUEUED: "queued (goes out with the next cycle)", RequestStatus.OPEN: "open at the insurer",
+                RequestStatus.DECIDED: "decided", RequestStatus.FAILED: "failed (see message)",
+                RequestStatus.REVIEW: "answer needs review"}
 
 
 def add_commands(sub, config_arg) -> None:
@@ -59,7 +62,7 @@ def add_commands(sub, config_arg) -> None:
 
 def cmd_requests(args) -> int:
     config = load_config(args.config)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = clock.now()
     with open_store(config) as store:
         ledger = Ledger(store)
         requests = ledger.requests()
@@ -78,7 +81,7 @@ def cmd_requests(args) -> int:
                   + (f", decided {_age(r['decided_at'], now)} ago" if r["decided_at"] else "") + "\n")
         if r["message"]:
             out.write(f"    {terminal.clean(r['message'])}\n")
-        if r["status"] == "awaiting_approval":
+        if r["status"] == RequestStatus.AWAITING_APPROVAL:
             out.write(f"    approve with: creditguard insurer approve --config {args.config} {r['id']}\n")
     for d in review:
         out.write(f"needs review: insurer decision {terminal.clean(d['decision_id'])} on buyer "
@@ -241,7 +244,7 @@ def cmd_approve(args) -> int:
                             STATUS_WORDS)
         who = getpass.getuser()
         with store.transaction():
-            ledger.update_request(request["key"], status="queued", approved_by=who)
+            ledger.update_request(request["key"], status=RequestStatus.QUEUED, approved_by=who)
             store.audit(request["customer_id"], f"cover request #{request['id']} approved", actor=who,
                         name=request["customer_name"])
     print(f"#{request['id']} {request['customer_name']}: {Decimal(request['amount']):,.2f} {request['currency']} "

@@ -23,14 +23,13 @@ connector/erp.py), which checks what the ERP holds first and answers an Outcome.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
-
 from mappings.errors import ErpRefused
+from mappings.vocab import Word
 
 __all__ = ["Operation", "Outcome", "Write", "apply", "apply_or_refusal"]
 
 
-class Operation(str, Enum):
+class Operation(Word):
     """One kind of ERP write. The value is what the outbox stores."""
 
     def __new__(cls, value, done, would, audit_event, holds_after):
@@ -58,7 +57,7 @@ class Operation(str, Enum):
         return self.holds_after is not None
 
 
-class Outcome(str, Enum):
+class Outcome(Word):
     """What a write did in the ERP."""
     WRITTEN = "written"
     ALREADY_THERE = "already there"     # the ERP had it already (e.g. a note a crashed cycle wrote)

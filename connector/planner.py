@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mappings.vocab import Action, write_key
 from .operations import Operation, Write
 
 __all__ = ["Plan", "plan_writes", "plan_allowances", "allowance_payload", "needs_state", "STATE_ACTIONS"]
 
-STATE_ACTIONS = ("hold", "release", "request_limit", "flag")
-NOTE_TITLE = {"flag": "Credit Guard flag", "notify": "Credit Guard notification",
-              "request_limit": "Credit Guard cover request"}
-NOTE_OPERATION = {"flag": Operation.ADD_NOTE, "notify": Operation.NOTIFY, "request_limit": Operation.REQUEST_COVER}
+STATE_ACTIONS = (Action.HOLD, Action.RELEASE, Action.REQUEST_LIMIT, Action.FLAG)
+NOTE_TITLE = {Action.FLAG: "Credit Guard flag", Action.NOTIFY: "Credit Guard notification",
+              Action.REQUEST_LIMIT: "Credit Guard cover request"}
+NOTE_OPERATION = {Action.FLAG: Operation.ADD_NOTE, Action.NOTIFY: Operation.NOTIFY,
+                  Action.REQUEST_LIMIT: Operation.REQUEST_COVER}
 
 
 @dataclass
@@ -47,7 +49,7 @@ def plan_writes(results, states, episodes, *, today: str, cycle: str) -> Plan:
         state = states.get(result.customer_id)
         if result.hold:
             _plan_hold(plan, result, state, cycle)
-        elif releases := [d for d in result.decisions if d.action == "release"]:
+        elif releases := [d for d in result.decisions if d.action == Action.RELEASE]:
             _plan_release(plan, result, releases[0], state, cycle)
         _plan_flag(plan, result, state, cycle)
         for decision in result.decisions:
@@ -59,7 +61,7 @@ def plan_writes(results, states, episodes, *, today: str, cycle: str) -> Plan:
 
 
 def _state_write(plan, result, operation, cycle, payload, rules="", reason=""):
-    plan.writes.append(Write(f"{cycle}/{operation.value}/{result.customer_id}", result.customer_id, result.name,
+    plan.writes.append(Write(write_key(cycle, operation, result.customer_id), result.customer_id, result.name,
                              operation, payload, rules, reason))
 
 
@@ -90,7 +92,7 @@ def _plan_release(plan, result, release, state, cycle):
 
 
 def _plan_flag(plan, result, state, cycle):
-    flags = [d for d in result.decisions if d.action == "flag"]
+    flags = [d for d in result.decisions if d.action == Action.FLAG]
     if flags:
         reason = "; ".join(dict.fromkeys(d.message for d in flags))
         rules = ", ".join(dict.fromkeys(d.rule for d in flags))
@@ -104,7 +106,7 @@ def _plan_flag(plan, result, state, cycle):
 
 def _plan_note(plan, result, decision, since, state):
     key = f"{decision.key}@{since}"
-    if decision.action == "request_limit" and state is not None and state.request_pending:
+    if decision.action == Action.REQUEST_LIMIT and state is not None and state.request_pending:
         plan.unchanged += 1
         return
     text = f"{NOTE_TITLE[decision.action]} ({decision.rule}): {decision.message}"

@@ -5,13 +5,14 @@ import json
 import textwrap
 from dataclasses import dataclass
 
+from mappings.vocab import Action, Status
 from rules import expr
 from rules.evaluate import display, json_value
 from rules.facts import FACTS
 
 from . import terminal
 
-STATUS_MARK = {"hold": "HOLD", "flag": "flag", "ok": "ok"}
+STATUS_MARK = {Status.HOLD: "HOLD", Status.FLAG: "flag", Status.OK: "ok"}
 
 
 def write_json_blocks(blocks, policy, as_of, out) -> None:
@@ -31,7 +32,7 @@ def json_block(results) -> str:
 
 
 def count_statuses(results) -> dict:
-    counts = {"hold": 0, "flag": 0, "ok": 0}
+    counts = dict.fromkeys(Status.order(), 0)
     for result in results:
         counts[result.status] += 1
     return counts
@@ -72,8 +73,8 @@ def decision_json(decision) -> dict:
     return item
 
 
-STATUS_ORDER = ("hold", "flag", "ok")             # the table shows held customers first, then flagged
-STATUS_COLOUR = {"hold": "red", "flag": "yellow"}
+STATUS_ORDER = Status.order()             # the table shows held customers first, then flagged
+STATUS_COLOUR = {Status.HOLD: "red", Status.FLAG: "yellow"}
 LABEL, MARK = 28, 6                               # columns of the customer and the status
 
 
@@ -146,6 +147,6 @@ def write_explain(result, policy, fired: set, out) -> None:
             for d in result.decisions:
                 if d.rule == rule.id:
                     out.write(f"          {d.action}: {d.message}\n")
-            if any(a.kind == "release" for a in rule.actions) and \
+            if any(a.kind == Action.RELEASE for a in rule.actions) and \
                     not any(d.rule == rule.id for d in result.decisions):
                 out.write("          release withheld: a hold rule fired\n")

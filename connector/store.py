@@ -16,12 +16,12 @@ Every change happens inside `transaction()`: a crash leaves the file as it was b
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+from mappings import clock
 from mappings.errors import BadInput, ConfigError
 
 from .operations import Operation
@@ -99,10 +99,6 @@ CREATE TABLE IF NOT EXISTS insurer_claims (id INTEGER PRIMARY KEY, key TEXT NOT 
                                            attempts INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
                                            filed_at TEXT, updated_at TEXT NOT NULL);
 """
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 class OutboxEntry:
@@ -221,7 +217,7 @@ class Store:
 
     def set_bookmark(self, stream, value: str) -> None:
         self.db.execute("INSERT INTO bookmarks VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET "
-                        "value=excluded.value, updated_at=excluded.updated_at", (stream, value, _now()))
+                        "value=excluded.value, updated_at=excluded.updated_at", (stream, value, clock.iso()))
 
     def clear_bookmarks(self) -> None:
         self.db.execute("DELETE FROM bookmarks")
@@ -275,12 +271,12 @@ class Store:
     def start_cycle(self, mode, dry_run=False, as_of=None) -> int:
         cursor = self.db.execute("INSERT INTO cycles (started_at, mode, dry_run, as_of, status) "
                                  "VALUES (?, ?, ?, ?, 'running')",
-                                 (_now(), mode, int(dry_run), as_of and as_of.isoformat()))
+                                 (clock.iso(), mode, int(dry_run), as_of and as_of.isoformat()))
         return cursor.lastrowid
 
     def finish_cycle(self, cycle_id, status, summary=None) -> None:
         self.db.execute("UPDATE cycles SET finished_at=?, status=?, summary=? WHERE id=?",
-                        (_now(), status, json.dumps(summary) if summary is not None else None, cycle_id))
+                        (clock.iso(), status, json.dumps(summary) if summary is not None else None, cycle_id))
 
     def cycles(self, limit=20) -> list[dict]:
         rows = self.db.execute("SELECT id, started_at, finished_at, mode, dry_run, as_of, status, summary "
@@ -325,13 +321,13 @@ class Store:
     def set_allowance(self, customer_id, payload: dict) -> None:
         self.db.execute("INSERT INTO allowances VALUES (?, ?, ?) ON CONFLICT(customer_id) DO UPDATE SET "
                         "payload=excluded.payload, written_at=excluded.written_at",
-                        (customer_id, json.dumps(payload), _now()))
+                        (customer_id, json.dumps(payload), clock.iso()))
 
     # -- outbox -------------------------------------------------------------------------------
 
     def enqueue(self, cycle_id, key, customer_id, operation, payload) -> str:
         """Plan a write; a key already done stays done. Returns the entry's status."""
-        now = _now()
+        now = clock.iso()
         self.db.execute(
             "INSERT INTO outbox (key, cycle_id, customer_id, operation, payload, status, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT(key) DO UPDATE SET "
@@ -346,8 +342,8 @@ class Store:
         query = "UPDATE outbox SET status='superseded', updated_at=? WHERE status IN ('pending', 'failed') " \
                 "AND cycle_id<?"
         if customers is None:
-            return self.db.execute(query, (_now(), cycle_id)).rowcount
-        return sum(self.db.execute(query + " AND customer_id=?", (_now(), cycle_id, c)).rowcount
+            return self.db.execute(query, (clock.iso(), cycle_id)).rowcount
+        return sum(self.db.execute(query + " AND customer_id=?", (clock.iso(), cycle_id, c)).rowcount
                    for c in customers)
 
     def outbox(self, *, cycle_id=None, status=None) -> list[OutboxEntry]:
@@ -368,7 +364,7 @@ class Store:
 
     def mark(self, key, status, result=None) -> None:
         self.db.execute("UPDATE outbox SET status=?, result=?, attempts=attempts+1, updated_at=? WHERE key=?",
-                        (status, result, _now(), key))
+                        (status, result, clock.iso(), key))
 
     # -- holds and audit ----------------------------------------------------------------------
 
@@ -376,7 +372,7 @@ class Store:
               at=None) -> None:
         self.db.execute("INSERT INTO audit (at, cycle_id, customer_id, customer_name, event, rules, reason, "
                         "actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (at or _now(), cycle_id, customer_id, name, event, rules, reason, actor))
+                        (at or clock.iso(), cycle_id, customer_id, name, event, rules, reason, actor))
 
     def audit_log(self, customer_id=None) -> list[dict]:
         query = "SELECT at, cycle_id, customer_id, customer_name, event, rules, reason, actor FROM audit"

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 
+from mappings.vocab import Action
 from . import expr
 from .pyengine import compile_condition
 
 __all__ = ["Bound", "Allowance", "AllowanceSolver", "MOVING", "solver_for"]
 
 MOVING = ("exposure", "orders_to_invoice", "uninsured_exposure")     # the facts an order moves
-CENT = Decimal("0.01")
 # limit facts a bound is named after when the exposure a rule allows equals one of them
 BOUND_NAMES = {"credit_limit": "its credit limit", "insured_cover": "its insurer cover",
                "discretionary_limit": "the policy's discretionary limit"}
@@ -72,12 +72,12 @@ class AllowanceSolver:
         self.policy = policy
         self.engine = engine
         self.exact = getattr(engine, "name", "") == "python"     # its own closures are the conditions below
-        self.kinds = {}                                           # rule index -> "hold" / "flag"
+        self.kinds = {}                                           # rule index -> Action.HOLD / Action.FLAG
         self.moving = {}                                          # rule index -> (condition, comparisons)
         self.open = {}                                            # rule index -> may an order make it fire?
         for i, rule in enumerate(policy.rules):
             actions = {a.kind for a in rule.actions}
-            for kind in ("hold", "flag"):
+            for kind in (Action.HOLD, Action.FLAG):
                 if kind in actions:
                     self.kinds.setdefault(i, set()).add(kind)
             if i in self.kinds and set(expr.names(rule.when)) & set(MOVING):
@@ -94,7 +94,7 @@ class AllowanceSolver:
         if not self.moving and not fired:
             return Allowance()
         customer = _Customer(self, facts, view)
-        return Allowance(self._bound("hold", customer, fired), self._bound("flag", customer, fired))
+        return Allowance(self._bound(Action.HOLD, customer, fired), self._bound(Action.FLAG, customer, fired))
 
     def _bound(self, kind, customer, fired) -> Bound:
         now = [i for i in fired if kind in self.kinds.get(i, ())]

@@ -7,6 +7,7 @@ import string
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
+from mappings.vocab import Action, Status
 from . import expr
 from .allowance import Allowance, solver_for
 from .facts import FACTS, NUMBER_FACTS, compute_facts
@@ -47,12 +48,12 @@ class CustomerResult:
     @property
     def status(self) -> str:
         actions = {d.action for d in self.decisions}
-        return "hold" if "hold" in actions else "flag" if "flag" in actions else "ok"
+        return Status.HOLD if Action.HOLD in actions else Status.FLAG if Action.FLAG in actions else Status.OK
 
     @property
     def hold(self) -> "Hold | None":
         """What holds the customer, as the ERP shows it: the rules and the reasons, joined; None if nothing."""
-        holds = [d for d in self.decisions if d.action == "hold"]
+        holds = [d for d in self.decisions if d.action == Action.HOLD]
         if not holds:
             return None
         return Hold(", ".join(dict.fromkeys(d.rule for d in holds)), "; ".join(dict.fromkeys(d.message for d in holds)))
@@ -104,8 +105,8 @@ def evaluate_customer(policy, engine, customer_id, name, facts) -> CustomerResul
         rule = policy.rules[i]
         for action in rule.actions:
             decisions.append(_decision(policy, rule, action, customer_id, facts))
-    if any(d.action == "hold" for d in decisions):       # release means: nothing holds any more
-        decisions = [d for d in decisions if d.action != "release"]
+    if any(d.action == Action.HOLD for d in decisions):       # release means: nothing holds any more
+        decisions = [d for d in decisions if d.action != Action.RELEASE]
     allowance = solver_for(policy, engine).solve(facts, fired, view)
     return CustomerResult(customer_id, name, facts, tuple(decisions), tuple(fired), allowance)
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from mappings.models import COVER_IN_FORCE, COVER_STATUSES
+from mappings.money import cents_rates, from_cents, round_cent, signed, to_cents, to_company
 
 from .expr import Vocabulary
 
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 COVER_STATUS_FACT = ("none", *COVER_STATUSES)        # the values of the cover_status fact
 
@@ -73,11 +73,6 @@ def absent_facts(policy) -> frozenset:
     return frozenset(name for name, spec in FACTS.items() if spec.nullable and name not in policy.defaults)
 
 
-def to_company(amount: Decimal, rate: Decimal | None) -> Decimal:
-    """An amount in company currency, rounded to the cent as the ERP books it (rate None: it already is)."""
-    return amount.quantize(CENT, ROUND_HALF_UP) if rate is None else (amount * rate).quantize(CENT, ROUND_HALF_UP)
-
-
 def compute_facts(snapshot, as_of: dt.date | None = None) -> list[dict]:
     """One facts dict per customer, in the snapshot's order, as of `as_of` (default: the snapshot's).
 
@@ -122,8 +117,7 @@ class Ledger:
         # as of an earlier date than the snapshot's, the books are as they were then: later documents are left out
         self.cutoff = self.as_of if self.as_of < header.as_of else None
         self.index = {customer.id: i for i, customer in enumerate(customers)}
-        self.cents_rate = {currency: rate * 100 for currency, rate in header.fx_rates.items()}
-        self.cents_rate[header.company.currency] = Decimal(100)
+        self.cents_rate = cents_rates(header.fx_rates, header.company.currency)
         self.totals = [Totals(customer.payment_term_days or 0) for customer in customers]
 
     def fold_invoices(self, invoices) -> dict:
@@ -134,9 +128,7 @@ class Ledger:
             if not inv.amount_residual:         # paid: it adds nothing (most invoices of a ledger)
                 continue
             i = index[inv.customer_id]
-            residual = int((inv.amount_residual * rates[inv.currency]).to_integral_value(ROUND_HALF_UP))
-            if inv.kind == "credit_note":
-                residual = -abs(residual)
+            residual = signed(inv.kind, to_cents(inv.amount_residual, rates[inv.currency]))
             totals = partial.get(i) or partial.setdefault(i, Totals())
             totals.receivable += residual
             due = inv.due_date or inv.invoice_date
@@ -158,8 +150,7 @@ class Ledger:
             if order.payment_term_days is not None and order.payment_term_days > totals.term:
                 totals.term = order.payment_term_days
             if order.state == "confirmed":
-                totals.to_invoice += int((order.amount_to_invoice * rates[order.currency])
-                                         .to_integral_value(ROUND_HALF_UP))
+                totals.to_invoice += to_cents(order.amount_to_invoice, rates[order.currency])
         return partial
 
     def absorb(self, partial: dict) -> None:
@@ -173,17 +164,13 @@ class Ledger:
         rates[header.company.currency] = None
         pt = header.policy_terms
         notification_days = pt.overdue_notification_days if pt else None
-        discretionary = pt.discretionary_limit.quantize(CENT, ROUND_HALF_UP) if pt else None
+        discretionary = round_cent(pt.discretionary_limit) if pt else None
         result = []
         for customer, t in zip(self.customers, self.totals):
             oldest = dt.date.fromordinal(t.oldest_due) if t.oldest_due is not None else None
-            result.append(customer_facts(header, customer, as_of, rates, _money(t.receivable), _money(t.overdue),
-                                         oldest, _money(t.to_invoice), t.term, notification_days, discretionary))
+            result.append(customer_facts(header, customer, as_of, rates, from_cents(t.receivable), from_cents(t.overdue),
+                                         oldest, from_cents(t.to_invoice), t.term, notification_days, discretionary))
         return result
-
-
-def _money(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
 
 
 def customer_facts(header, customer, as_of, rates, open_receivables, overdue_amount, oldest, orders_to_invoice,
@@ -198,7 +185,7 @@ def customer_facts(header, customer, as_of, rates, open_receivables, overdue_amo
         "max_days_overdue": (as_of - oldest).days if oldest else 0,
         "orders_to_invoice": orders_to_invoice,
         "exposure": exposure,
-        "credit_limit": (customer.credit_limit or ZERO).quantize(CENT, ROUND_HALF_UP),
+        "credit_limit": round_cent(customer.credit_limit or ZERO),
         "insured_cover": insured,
         "uninsured_exposure": max(ZERO, exposure - insured),
         "payment_term_days": payment_term_days,

@@ -11,12 +11,14 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mappings.errors import PolicyError, validation_problems
+from mappings.money import round_cent
+from mappings.vocab import Action as Kind
 from mappings.yamlsrc import YamlSourceError, load_yaml
 
 from . import expr
 from .facts import FACTS, VOCABULARIES
 
-ACTIONS = ("hold", "flag", "notify", "request_limit", "release")
+ACTIONS = tuple(Kind)      # what a rule can do (mappings/vocab.py)
 BUILTIN_DIR = Path(__file__).parent / "policies"
 DEFAULT_POLICY = BUILTIN_DIR / "seed-default.yaml"
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
@@ -191,7 +193,7 @@ class _Checker:
                 self.problem(("defaults", name), f"default for {name!r} must be a number, got {value!r}")
             else:
                 number = _number(value)
-                defaults[name] = number.quantize(Decimal("0.01")) if spec.kind == "money" else number
+                defaults[name] = round_cent(number) if spec.kind == "money" else number
         return defaults
 
     def _rule(self, i, raw, types):
@@ -243,7 +245,7 @@ class _Checker:
             self.problem(path, f"{where}: unknown action {kind!r}{expr.suggest(kind, ACTIONS)}; "
                                f"known: {', '.join(ACTIONS)}")
             return None
-        if kind != "request_limit":
+        if kind != Kind.REQUEST_LIMIT:
             if not isinstance(value, str):
                 self.problem(path, f"{where}: {kind} takes a message text")
                 return None

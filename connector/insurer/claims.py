@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from mappings import clock
+from mappings.money import round_cent
 
 __all__ = ["ClaimDesk", "CLAIM_OPEN", "expected_indemnity", "DOCUMENTS"]
 
@@ -31,11 +34,6 @@ STATUS_WORDS = {"awaiting_approval": "awaiting approval", "queued": "queued (goe
                 "filed": "filed, in the waiting period", "paid": "indemnity paid", "rejected": "refused by the insurer",
                 "cancelled": "cancelled (paid before filing)", "review": "answer needs review",
                 "failed": "the insurer refused the filing (see message)"}
-CENT = Decimal("0.01")
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def expected_indemnity(claimed: Decimal, terms) -> Decimal:
@@ -43,7 +41,7 @@ def expected_indemnity(claimed: Decimal, terms) -> Decimal:
     the loss above the deductible."""
     if claimed <= terms.claim_threshold:
         return Decimal("0.00")
-    return (max(Decimal(0), claimed - terms.deductible) * terms.insured_percent / 100).quantize(CENT, ROUND_HALF_UP)
+    return round_cent(max(Decimal(0), claimed - terms.deductible) * terms.insured_percent / 100)
 
 
 class ClaimDesk:
@@ -69,7 +67,7 @@ class ClaimDesk:
         return {c["customer_id"] for c in self.claims(statuses=CLAIM_OPEN)}
 
     def update(self, row_id, **values) -> None:
-        values["updated_at"] = _now()
+        values["updated_at"] = clock.iso()
         sets = ", ".join(f"{name}=?" for name in values)
         self.db.execute(f"UPDATE insurer_claims SET {sets} WHERE id=?", (*values.values(), row_id))
 
@@ -113,7 +111,7 @@ class ClaimDesk:
         for claim in self.claims(statuses=("paid",)):
             rows = json.loads(claim["file"])["invoices"]
             unpaid_now = sum((residual.get(r["invoice_id"], Decimal(0)) for r in rows), Decimal(0))
-            recovered = max(Decimal(0), Decimal(claim["claimed"]) - unpaid_now).quantize(CENT)
+            recovered = round_cent(max(Decimal(0), Decimal(claim["claimed"]) - unpaid_now))
             if recovered != Decimal(claim["recovered"] or 0):
                 self.update(claim["id"], recovered=str(recovered))
                 if audit:
@@ -124,7 +122,7 @@ class ClaimDesk:
 
     def _prepare(self, snapshot, terms, declaration, unpaid, residual, claim_from, audit, found, manual) -> dict:
         customer_id = declaration["customer_id"]
-        claimed = sum((residual[i["invoice_id"]] for i in unpaid), Decimal(0)).quantize(CENT)
+        claimed = round_cent(sum((residual[i["invoice_id"]] for i in unpaid), Decimal(0)))
         expected = expected_indemnity(claimed, terms)
         statement = [{"number": inv.number or inv.id, "invoice_id": inv.id, "kind": inv.kind,
                       "due_date": (inv.due_date or inv.invoice_date).isoformat(), "residual": str(inv.amount_residual),
@@ -151,7 +149,7 @@ class ClaimDesk:
             else "missing" for kind, key in held.items()}}
         missing = [kind for kind in DOCUMENTS if claim_file["documents"][kind] == "missing"]
         claim_by = claim_from + dt.timedelta(days=terms.claim_filing_days)
-        now = _now()
+        now = clock.iso()
         cursor = self.db.execute(
             "INSERT INTO insurer_claims (key, declaration_id, customer_id, customer_name, status, claim_from, "
             "claim_by, currency, claimed, expected, file, missing, created_at, updated_at) "

@@ -36,7 +36,10 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mappings import clock
 from mappings.errors import BadInput, TransientError
+from mappings.money import round_cent
+from mappings.vocab import Action, RequestStatus, write_key
 
 from ..operations import Operation, Write
 from .allianz import AllianzTradeClient
@@ -162,8 +165,8 @@ class InsurerStep:
     def _poll_stale(self) -> None:
         """Open requests the feed has not decided within `poll_after_hours` are asked for by job (at most
         POLL_LIMIT a cycle); polled again no sooner than that."""
-        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=self.config.poll_after_hours)).isoformat()
-        stale = [r for r in self.ledger.requests(statuses=("open",)) if r["request_id"]
+        cutoff = (clock.now() - dt.timedelta(hours=self.config.poll_after_hours)).isoformat()
+        stale = [r for r in self.ledger.requests(statuses=(RequestStatus.OPEN,)) if r["request_id"]
                  and not r["request_id"].startswith("unknown:") and (r["updated_at"] or "") <= cutoff]
         for request in stale[:POLL_LIMIT]:
             answer = self.client.request_state(request["request_id"])
@@ -171,10 +174,10 @@ class InsurerStep:
                 if answer.decision is not None:
                     self._record_decision(answer.decision)
                 elif answer.state in ("withdrawn", "failed"):
-                    self.ledger.update_request(request["key"], status="failed",
+                    self.ledger.update_request(request["key"], status=RequestStatus.FAILED,
                                                message=f"the insurer says {answer.state}")
                 elif answer.needs_review:
-                    self.ledger.update_request(request["key"], status="review", raw=_json(answer.raw),
+                    self.ledger.update_request(request["key"], status=RequestStatus.REVIEW, raw=_json(answer.raw),
                                                message=f"state {answer.raw_state!r} could not be read")
                 else:
                     self.ledger.update_request(request["key"], message="still open at the insurer (polled)")
@@ -183,7 +186,7 @@ class InsurerStep:
     def _fetch_grades(self, alerted) -> None:
         """The grades of buyers not fetched within `grades_every_hours`, or with a decision just received; the
         oldest first, at most `grades_per_cycle` calls."""
-        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=self.config.grades_every_hours)).isoformat()
+        cutoff = (clock.now() - dt.timedelta(hours=self.config.grades_every_hours)).isoformat()
         due = sorted(((buyer.get("grade_checked_at") or "", customer_id, buyer)
                       for customer_id, buyer in self.ledger.buyers().items()
                       if buyer["buyer_id"] in alerted or (buyer.get("grade_checked_at") or "") <= cutoff),
@@ -210,8 +213,9 @@ class InsurerStep:
         request = self.ledger.request_by_insurer_id(decision.request_id) if decision.request_id else None
         customer_id = request["customer_id"] if request else \
             self.ledger.customer_of(decision.buyer_id) if decision.buyer_id else None
-        if request and request["status"] in ("open", "review", "queued"):
-            self.ledger.update_request(request["key"], status="review" if decision.needs_review else "decided",
+        if request and request["status"] in (RequestStatus.OPEN, RequestStatus.REVIEW, RequestStatus.QUEUED):
+            self.ledger.update_request(request["key"], status=RequestStatus.REVIEW if decision.needs_review
+                                       else RequestStatus.DECIDED,
                                        decided_at=decision.decided_at and decision.decided_at.isoformat(),
                                        message=_decision_text(decision))
         if not self.ledger.add_decision(decision, customer_id):
@@ -243,13 +247,13 @@ class InsurerStep:
         """A request per `request_limit` decision, sent at once unless a person approves requests; then the
         overdue declarations and claims of `snapshot` (the cycle evaluates again the customers whose `overlay`
         this changed)."""
-        status = "awaiting_approval" if self.config.manual else "queued"
+        status = RequestStatus.AWAITING_APPROVAL if self.config.manual else RequestStatus.QUEUED
         if self.dry_run:
             return
         with self.store.transaction():
             for result in results:
                 for decision in result.decisions:
-                    if decision.action != "request_limit":
+                    if decision.action != Action.REQUEST_LIMIT:
                         continue
                     if self.ledger.add_request(f"creditguard/{decision.key}", result.customer_id, result.name,
                                                decision.amount, self.currency, status):
@@ -326,7 +330,7 @@ class InsurerStep:
             self._count_send()
             status = "review" if answer.needs_review else "filed"
             with self.store.transaction():
-                self.claims.update(claim["id"], status=status, insurer_id=answer.id, filed_at=_now(),
+                self.claims.update(claim["id"], status=status, insurer_id=answer.id, filed_at=clock.iso(),
                                    waiting_until=answer.waiting_until and answer.waiting_until.isoformat(),
                                    raw=raw_text(answer.raw), message=answer.raw_state or "")
                 self._audit(claim["customer_id"], f"claim C{claim['id']} filed ({answer.raw_state or '?'})",
@@ -341,7 +345,7 @@ class InsurerStep:
                 with self.store.transaction():
                     self.claims.update(claim["id"], status=answer.state, raw=raw_text(answer.raw),
                                        indemnity=None if answer.indemnity is None
-                                       else str(answer.indemnity.quantize(Decimal("0.01"))))
+                                       else str(round_cent(answer.indemnity)))
                     self._audit(claim["customer_id"], f"claim C{claim['id']} {answer.state}"
                                 + (f": indemnity {answer.indemnity:,.2f}" if answer.indemnity is not None else ""),
                                 claim["customer_name"])
@@ -417,7 +421,7 @@ class InsurerStep:
         late = answer.late or self.as_of > dt.date.fromisoformat(declaration["deadline"])
         status = "review" if answer.needs_review else "filed"
         with self.store.transaction():
-            self.desk.update(declaration["id"], status=status, insurer_id=answer.id, filed_at=_now(),
+            self.desk.update(declaration["id"], status=status, insurer_id=answer.id, filed_at=clock.iso(),
                              late=int(late), raw=raw_text(answer.raw),
                              message=answer.raw_state or "")
             self.store.db.execute("UPDATE insurer_overdue_invoices SET sent=1 WHERE declaration_id=?",
@@ -461,14 +465,15 @@ class InsurerStep:
                                 Operation.NOTIFY, {"text": text, "marker": f"[creditguard {key}]"},
                                 "insurer.declaration_deadline", text))
         return writes
+
     def _send_queued(self) -> None:
-        for request in self.ledger.requests(statuses=("queued",)):
+        for request in self.ledger.requests(statuses=(RequestStatus.QUEUED,)):
             self._send(request)
 
     def _send(self, request) -> None:
         customer = self.customers.get(request["customer_id"]) or {}
         def failed(message):
-            self.ledger.update_request(request["key"], status="failed", message=message)
+            self.ledger.update_request(request["key"], status=RequestStatus.FAILED, message=message)
         buyer_id = self._buyer_of(request["customer_id"], request["customer_name"], customer, failed)
         if buyer_id is None:
             return
@@ -486,7 +491,7 @@ class InsurerStep:
             return
         except InsurerRefused as exc:
             with self.store.transaction():
-                self.ledger.update_request(key, status="failed", message=exc.render())
+                self.ledger.update_request(key, status=RequestStatus.FAILED, message=exc.render())
             self.report.review.append(f"customer {request['customer_id']}: the insurer refused the request: {exc}")
             return
         self._count_send()
@@ -529,12 +534,12 @@ class InsurerStep:
             self.report.unread.append(f"customer {request['customer_id']}: request {answer.id} went in, but its "
                                       f"state could not be read ({answer.raw['unread']}); it is followed up later")
         state = answer.state
-        status = {"pending": "open", "decided": "decided"}.get(state, "failed" if state in ("withdrawn", "failed")
-                                                                else "review")
+        status = {"pending": RequestStatus.OPEN, "decided": RequestStatus.DECIDED}.get(
+            state, RequestStatus.FAILED if state in ("withdrawn", "failed") else RequestStatus.REVIEW)
         if answer.needs_review:
-            status = "review"
+            status = RequestStatus.REVIEW
         with self.store.transaction():
-            self.ledger.update_request(request["key"], status=status, request_id=answer.id, sent_at=_now(),
+            self.ledger.update_request(request["key"], status=status, request_id=answer.id, sent_at=clock.iso(),
                                        raw=_json(answer.raw),
                                        message=_decision_text(answer.decision) if answer.decision else state)
             if answer.decision is not None:
@@ -576,7 +581,7 @@ class InsurerStep:
             payload = {"amount": None if amount is None else str(amount), "currency": self.currency,
                        "status": status, "valid_until": until, "request_pending": pending}
             what = f"{status or 'no cover'} {amount or 0:,.2f}" + (", request pending" if pending else "")
-            writes.append(Write(f"{cycle}/{Operation.SET_COVER.value}/{customer_id}", customer_id,
+            writes.append(Write(write_key(cycle, Operation.SET_COVER, customer_id), customer_id,
                                 self.customers[customer_id].get("name", ""), Operation.SET_COVER, payload,
                                 "insurer", what))
         return writes
@@ -610,7 +615,3 @@ def _text(grade) -> str:
 def _json(value) -> str:
     import json
     return json.dumps(value, default=str)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

@@ -21,14 +21,13 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from mappings import clock
+from mappings.vocab import RequestStatus
+
 __all__ = ["Ledger", "PENDING", "CoverOnDate"]
 
-PENDING = ("awaiting_approval", "queued", "open", "review")
+PENDING = RequestStatus.pending()
 DECISIONS_BOOKMARK = "insurer:decisions"           # in the store's bookmarks table: the feed's latest decided_at
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class Ledger:
     def bind_buyer(self, customer_id, buyer_id, name) -> None:
         self.db.execute("INSERT INTO insurer_buyers (customer_id, buyer_id, name, found_at) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT(customer_id) DO UPDATE SET buyer_id=excluded.buyer_id, name=excluded.name",
-                        (customer_id, buyer_id, name, _now()))
+                        (customer_id, buyer_id, name, clock.iso()))
 
     def buyers(self) -> dict[str, dict]:
         rows = self.db.execute("SELECT customer_id, buyer_id, name, grade, raw_grade, grade_date, grade_checked_at "
@@ -85,7 +84,7 @@ class Ledger:
 
     def grade_checked(self, customer_id) -> None:
         """The buyer's grade was asked for now (grades are fetched on a schedule: InsurerStep._fetch_grades)."""
-        self.db.execute("UPDATE insurer_buyers SET grade_checked_at=? WHERE customer_id=?", (_now(), customer_id))
+        self.db.execute("UPDATE insurer_buyers SET grade_checked_at=? WHERE customer_id=?", (clock.iso(), customer_id))
 
     def set_grade(self, customer_id, grade, raw_grade, grade_date) -> None:
         self.db.execute("UPDATE insurer_buyers SET grade=?, raw_grade=?, grade_date=? WHERE customer_id=?",
@@ -95,7 +94,7 @@ class Ledger:
 
     def add_request(self, key, customer_id, name, amount, currency, status) -> bool:
         """A new request under `key`; False when the key is known already (the decision asked before)."""
-        now = _now()
+        now = clock.iso()
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO insurer_requests (key, customer_id, customer_name, amount, currency, status, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -126,12 +125,12 @@ class Ledger:
         return {r["customer_id"] for r in self.requests(statuses=PENDING)}
 
     def update_request(self, key, **values) -> None:
-        values["updated_at"] = _now()
+        values["updated_at"] = clock.iso()
         sets = ", ".join(f"{name}=?" for name in values)
         self.db.execute(f"UPDATE insurer_requests SET {sets} WHERE key=?", (*values.values(), key))
 
     def count_attempt(self, key) -> None:
-        self.db.execute("UPDATE insurer_requests SET attempts=attempts+1, updated_at=? WHERE key=?", (_now(), key))
+        self.db.execute("UPDATE insurer_requests SET attempts=attempts+1, updated_at=? WHERE key=?", (clock.iso(), key))
 
     def request_by_insurer_id(self, request_id) -> dict | None:
         rows = self.requests(where=" AND request_id=?", args=(request_id,))
@@ -148,7 +147,7 @@ class Ledger:
              decision.decided_at and decision.decided_at.isoformat(),
              decision.effective_date and decision.effective_date.isoformat(),
              decision.valid_until and decision.valid_until.isoformat(), decision.reason,
-             int(decision.needs_review or customer_id is None), json.dumps(decision.raw, default=str), _now()))
+             int(decision.needs_review or customer_id is None), json.dumps(decision.raw, default=str), clock.iso()))
         return cursor.rowcount == 1
 
     def decisions(self, *, customer_id=None, review=None) -> list[dict]:

@@ -29,6 +29,8 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from mappings import clock
+
 __all__ = ["OverdueDesk", "OPEN", "declare_after_days", "Overdue", "open_invoices", "overdues"]
 
 OPEN = ("awaiting_approval", "queued", "filed", "review")          # a declaration not yet closed or cancelled
@@ -36,10 +38,6 @@ UNFILED = ("awaiting_approval", "queued")
 STATUS_WORDS = {"awaiting_approval": "awaiting approval", "queued": "queued (goes out with the next cycle)",
                 "filed": "filed with the insurer", "review": "answer needs review", "closed": "closed (paid)",
                 "cancelled": "cancelled (paid before filing)", "failed": "refused by the insurer (see message)"}
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def declare_after_days(terms) -> int:
@@ -134,12 +132,12 @@ class OverdueDesk:
     # -- writing (inside store.transaction()) --------------------------------------------------------
 
     def update(self, row_id, **values) -> None:
-        values["updated_at"] = _now()
+        values["updated_at"] = clock.iso()
         sets = ", ".join(f"{name}=?" for name in values)
         self.db.execute(f"UPDATE insurer_overdues SET {sets} WHERE id=?", (*values.values(), row_id))
 
     def _open(self, customer_id, name, kind, status, deadline, currency) -> int:
-        now = _now()
+        now = clock.iso()
         cursor = self.db.execute(
             "INSERT INTO insurer_overdues (key, customer_id, customer_name, kind, status, deadline, currency, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -155,7 +153,7 @@ class OverdueDesk:
             "INSERT OR IGNORE INTO insurer_overdue_invoices (declaration_id, invoice_id, number, due_date, amount, "
             "currency, added_at, sent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (declaration_id, overdue.invoice_id, overdue.number, overdue.due_date.isoformat(), str(overdue.amount),
-             overdue.currency, _now(), int(sent)))
+             overdue.currency, clock.iso(), int(sent)))
         return cursor.rowcount == 1
 
     def plan(self, snapshot, open_items, terms, as_of, *, manual: bool, extensions=frozenset(), audit=None,

@@ -11,6 +11,7 @@ import datetime as dt
 import html
 from decimal import Decimal
 
+from mappings import clock
 from mappings.errors import ErpRefused
 from mappings.ids import IntegerIds
 
@@ -318,7 +319,7 @@ class OdooWriter:
             return {}                                  # a person's hold, maybe placed since the read: never ours
         if operation is Operation.PLACE_HOLD:
             return {HOLD: True, REASON: payload["reason"], RULES: payload["rules"], ORIGIN: CREDIT_GUARD,
-                    SINCE: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")}
+                    SINCE: clock.naive().strftime("%Y-%m-%d %H:%M:%S")}
         if operation is Operation.UPDATE_HOLD:
             return {REASON: payload["reason"], RULES: payload["rules"]} if row[HOLD] else {}   # lifted since
         if operation is Operation.RELEASE_HOLD:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from mappings import clock
 from mappings.errors import ErpRefused
 from mappings.ids import IntegerIds
 
@@ -67,7 +68,7 @@ class TrytonWriter:
         if held == MANUAL:
             return Outcome.ALREADY_THERE
         self.client.write(PARTY, [party], {HOLD: True, REASON: reason, RULE: rules, ORIGIN: CREDIT_GUARD,
-            SINCE: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)})
+            SINCE: clock.naive()})
         return Outcome.WRITTEN
 
     def update_hold(self, customer_id, *, reason, rules) -> Outcome:

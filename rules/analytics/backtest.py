@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP
 
+from mappings.money import round_cent, sign as sign_of, to_cents
+from mappings.vocab import Action
 from rules.evaluate import numeric_view, with_defaults
-from rules.facts import CENT, Ledger, customer_facts
+from rules.facts import Ledger, customer_facts
 
 from .figures import days as days_figure
 from .figures import money
@@ -40,7 +41,7 @@ class PolicyRun:
 
 def policy_run(policy, engine) -> PolicyRun:
     """A replay of `policy`: a customer is held when a rule with a hold action fires (DESIGN.md §6)."""
-    holding = frozenset(i for i, rule in enumerate(policy.rules) if any(a.kind == "hold" for a in rule.actions))
+    holding = frozenset(i for i, rule in enumerate(policy.rules) if any(a.kind == Action.HOLD for a in rule.actions))
     return PolicyRun(policy, engine, holding)
 
 
@@ -61,16 +62,18 @@ def backtest(source, runs: list[PolicyRun], dates: list[dt.date]) -> dict:
         if inv.state != "posted" or inv.invoice_date is None:
             continue
         n, rate = len(invoices), cents[inv.currency]
-        sign = -1 if inv.kind == "credit_note" else 1
-        residual = int((inv.amount_residual * rate).to_integral_value(ROUND_HALF_UP))
+        sign = sign_of(inv.kind)
+        # amounts as their size, `sign` says which way they count: a credit note written negative is no refund
+        residual, total = to_cents(inv.amount_residual, rate), to_cents(inv.amount_total, rate)
+        if sign < 0:
+            residual, total = abs(residual), abs(total)
         if inv.payments is None:            # no history: its residual as of the invoice date
             start = residual
         else:
-            start = int((inv.amount_total * rate).to_integral_value(ROUND_HALF_UP))
+            start = total
             for p in inv.payments:
-                events.append((p.date.toordinal(), PAY, n, int((p.amount * rate).to_integral_value(ROUND_HALF_UP))))
+                events.append((p.date.toordinal(), PAY, n, to_cents(p.amount, rate)))
         issued, due = inv.invoice_date.toordinal(), (inv.due_date or inv.invoice_date).toordinal()
-        total = int((inv.amount_total * rate).to_integral_value(ROUND_HALF_UP))
         # the outcome, not the record: a million validated records would double the peak memory
         invoices.append((index[inv.customer_id], sign, start, due, inv.disputed, outcome(inv) if sign > 0 else None,
                          total))
@@ -90,7 +93,7 @@ def backtest(source, runs: list[PolicyRun], dates: list[dt.date]) -> dict:
     rates[header.company.currency] = None
     pt = header.policy_terms
     notification = pt.overdue_notification_days if pt else None
-    discretionary = pt.discretionary_limit.quantize(CENT, ROUND_HALF_UP) if pt else None
+    discretionary = round_cent(pt.discretionary_limit) if pt else None
     terms = [c.payment_term_days or 0 for c in customers]
     dirty, late = set(range(len(customers))), set()
     k = 0

@@ -7,8 +7,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP
 
+from mappings.money import sign as sign_of, signed, to_cents
 from rules.facts import Ledger
 
 LOOKBACK_DAYS = 400          # settled invoices and sales this far back feed the KPIs
@@ -173,8 +173,8 @@ class Books:
                 continue
             book = books[index[inv.customer_id]]
             rate = rates[inv.currency]
-            residual = int((inv.amount_residual * rate).to_integral_value(ROUND_HALF_UP))
-            sign = -1 if inv.kind == "credit_note" else 1
+            residual = to_cents(inv.amount_residual, rate)
+            sign = sign_of(inv.kind)
             payments = inv.payments
             closed, written_off = 0, False
             events = None
@@ -183,17 +183,17 @@ class Books:
                 if self.first_issued is None or issued < self.first_issued:
                     self.first_issued = issued
                 month = month_index(inv.invoice_date)
-                total = sign * int((inv.amount_total * rate).to_integral_value(ROUND_HALF_UP))
+                total = signed(inv.kind, to_cents(inv.amount_total, rate))
                 sales_of[month] = sales_of.get(month, 0) + total
                 if payments is None:
-                    moves[month] = moves.get(month, 0) + sign * residual
+                    moves[month] = moves.get(month, 0) + signed(inv.kind, residual)
                 else:
                     self.with_history += 1
                     moves[month] = moves.get(month, 0) + total
                     events = [] if keep else None
                     for p in payments:
                         day = p.date.toordinal()
-                        cents = int((p.amount * rate).to_integral_value(ROUND_HALF_UP))
+                        cents = to_cents(p.amount, rate)
                         paid_month = month_index(p.date)
                         moves[paid_month] = moves.get(paid_month, 0) - sign * cents
                         if keep:

@@ -1,9 +1,10 @@
 """The insured-receivables report: per buyer, what the cover in force insures and what stays at risk."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from rules.facts import CENT, ZERO
+from mappings.money import round_cent
+from rules.facts import ZERO
 
 from .figures import money
 
@@ -21,7 +22,7 @@ def insured_report(books) -> dict:
             continue
         disputed = money(book.disputed)
         insured = min(max(ZERO, owed - disputed), cover)      # disputed receivables are not insured
-        indemnity = (insured * percent / 100).quantize(CENT, ROUND_HALF_UP) if percent is not None else ZERO
+        indemnity = round_cent(insured * percent / 100) if percent is not None else ZERO
         state = "no cover in force" if cover <= 0 else "above cover" if owed - disputed > cover else "within cover"
         buyers.append({"customer_id": customer.id, "name": customer.name, "cover_status": facts["cover_status"],
                        "open_receivables": owed, "disputed": disputed, "cover": cover, "insured": insured,

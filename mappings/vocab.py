@@ -1,0 +1,75 @@
+"""The words Credit Guard is spoken in, defined once (the bottom layer: everything above imports them, they
+import nothing of the project).
+
+    Status        a customer's status after evaluation: hold, flag or ok (shown in that order)
+    Action        what a rule does: hold, flag, notify, request_limit, release
+    HoldOrigin    whose hold it is in the ERP: Credit Guard's, or a person's (never lifted or rewritten)
+    RequestStatus where a cover request to the insurer is (connector/insurer/ledger.py)
+    write_key     the outbox key of one planned ERP write (what makes a write happen once)
+
+Every value is a `str`: it compares equal to the plain string, is stored and printed as it, and the add-ons
+(which run inside the ERP and cannot import this) spell the same strings, pinned to these by tests.
+The clock is in mappings/clock.py, money in mappings/money.py.
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = ["Action", "HoldOrigin", "RequestStatus", "Status", "Word", "write_key"]
+
+
+class Word(str, Enum):
+    """A str-valued enum that prints and formats as its value (as Python 3.11's StrEnum), so that an f-string,
+    a key or a log line shows `hold`, never `Status.HOLD`. Every enum of the vocabulary is one."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    __format__ = str.__format__
+
+
+class Status(Word):
+    HOLD = "hold"
+    FLAG = "flag"
+    OK = "ok"
+
+    @classmethod
+    def order(cls) -> tuple[Status, ...]:
+        """Held customers first, then flagged, then the rest: how tables and counts list them."""
+        return (cls.HOLD, cls.FLAG, cls.OK)
+
+
+class Action(Word):
+    HOLD = "hold"
+    FLAG = "flag"
+    NOTIFY = "notify"
+    REQUEST_LIMIT = "request_limit"
+    RELEASE = "release"
+
+
+class HoldOrigin(Word):
+    CREDIT_GUARD = "credit_guard"   # a hold Credit Guard placed: it lifts it when no rule holds any more
+    MANUAL = "manual"               # a hold a person placed: Credit Guard never lifts or rewrites it
+
+
+class RequestStatus(Word):
+    """A cover request's way: awaiting_approval -> queued -> open -> decided (manual approval), queued -> open
+    -> decided (automatic); queued -> failed (the insurer refused the call); open -> review (an answer that
+    could not be read)."""
+    AWAITING_APPROVAL = "awaiting_approval"
+    QUEUED = "queued"
+    OPEN = "open"
+    DECIDED = "decided"
+    FAILED = "failed"
+    REVIEW = "review"
+
+    @classmethod
+    def pending(cls) -> tuple[RequestStatus, ...]:
+        """The statuses meaning "a request is waiting" (the customer's cover_request_pending fact)."""
+        return (cls.AWAITING_APPROVAL, cls.QUEUED, cls.OPEN, cls.REVIEW)
+
+
+def write_key(scope: str, operation: str, customer_id: str) -> str:
+    """The outbox key of writing `operation` for one customer within `scope` (a cycle's id, or an episode's
+    key): the same scope, operation and customer make the same key, so the write is done once."""
+    return f"{scope}/{operation}/{customer_id}"
