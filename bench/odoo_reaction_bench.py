@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import requests
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -74,7 +74,7 @@ def main(argv=None) -> int:
                     books.invoice(partner, 100, today)
                 return ("order confirmed" if i % 2 else "invoice posted"), lambda: _moved(admin, partner, before)
             reactions, kinds = measure(args.changes, change)
-            metrics = requests.get(f"{base}/metrics", timeout=10).text
+            metrics = httpx.get(f"{base}/metrics", timeout=10).text
         finally:
             service.terminate()
             service.wait(timeout=30)

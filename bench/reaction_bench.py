@@ -23,7 +23,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import requests
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
                     books.create_invoice(party, 100, today)
                 return ("sale confirmed" if i % 2 else "invoice posted"), lambda: _moved(admin, party, before)
             reactions, kinds = measure(args.changes, change)
-            metrics = requests.get(f"{base}/metrics", timeout=10).text
+            metrics = httpx.get(f"{base}/metrics", timeout=10).text
         finally:
             service.terminate()
             service.wait(timeout=30)
@@ -140,8 +140,8 @@ def print_results(title, reactions, kinds, metrics) -> None:
 
 def _healthy(base):
     try:
-        return requests.get(f"{base}/health", timeout=2).status_code == 200
-    except requests.RequestException:
+        return httpx.get(f"{base}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
         return False
 
 

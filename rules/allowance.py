@@ -21,6 +21,7 @@ from .pyengine import compile_condition
 
 __all__ = ["Bound", "Allowance", "AllowanceSolver", "MOVING", "solver_for"]
 
+_HOLD, _FLAG = Action.HOLD, Action.FLAG      # read once (an enum member costs ~0.2 µs to look up)
 MOVING = ("exposure", "orders_to_invoice", "uninsured_exposure")     # the facts an order moves
 # limit facts a bound is named after when the exposure a rule allows equals one of them
 BOUND_NAMES = {"credit_limit": "its credit limit", "insured_cover": "its insurer cover",
@@ -94,7 +95,7 @@ class AllowanceSolver:
         if not self.moving and not fired:
             return Allowance()
         customer = _Customer(self, facts, view)
-        return Allowance(self._bound(Action.HOLD, customer, fired), self._bound(Action.FLAG, customer, fired))
+        return Allowance(self._bound(_HOLD, customer, fired), self._bound(_FLAG, customer, fired))
 
     def _bound(self, kind, customer, fired) -> Bound:
         now = [i for i in fired if kind in self.kinds.get(i, ())]

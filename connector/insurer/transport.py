@@ -21,12 +21,13 @@ import random as _random
 import time
 import uuid
 from decimal import Decimal
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
-import requests
 from pydantic import SecretStr
 
 from mappings.errors import ConfigError, TransientError
+
+from .. import http
 
 __all__ = ["RetryPolicy", "Answer", "Transport", "to_json"]
 
@@ -46,7 +47,7 @@ class RetryPolicy:
 class Answer:
     status: int
     body: Any                       # parsed JSON (floats as Decimal); None for an empty body
-    headers: dict
+    headers: Mapping[str, str]      # case-insensitive (httpx.Headers) when it comes from the client
 
 
 def to_json(value) -> str:
@@ -71,14 +72,14 @@ class Transport:
     def __init__(self, base_url: str, api_key: SecretStr, authorize: Callable[["Transport"], str], *,
                  timeout: float = 30.0, connect_timeout: float = 5.0, retry: RetryPolicy = RetryPolicy(),
                  sleep: Callable[[float], None] = time.sleep, random: Callable[[], float] = _random.random,
-                 session: Optional[requests.Session] = None, name: str = "the insurer"):
+                 name: str = "the insurer"):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
         self._authorize = authorize
         self.timeout = (connect_timeout, timeout)
         self.retry = retry
         self.sleep, self.random = sleep, random
-        self.http = session or requests.Session()
+        self.http = http.client(timeout=timeout, connect_timeout=connect_timeout)
         self.name = name
         self._token: Optional[SecretStr] = None
 
@@ -145,10 +146,10 @@ class Transport:
             headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.http.request(method, self.base_url + path, params=params, headers=headers,
-                                         data=None if body is None else to_json(body), timeout=self.timeout)
-        except requests.Timeout:
+                                         content=None if body is None else to_json(body))
+        except http.Timeout:
             raise _Retry(f"no answer within {self.timeout[1]:g} s") from None
-        except requests.ConnectionError as error:
+        except http.Unreachable as error:
             log.debug("%s: %s %s: %s", self.name, method, path, type(error).__name__)
             raise _Retry("connection failed or dropped") from None
         log.debug("%s: %s %s -> %d", self.name, method, path, response.status_code)
@@ -165,7 +166,7 @@ class Transport:
             if status < 300:
                 raise _Retry(f"an answer that is not JSON (HTTP {status})") from None
             parsed = {"text": text[:500]}
-        return Answer(status, parsed, dict(response.headers))
+        return Answer(status, parsed, response.headers)       # httpx.Headers: names in any case
 
 
 def _retry_after(value, default=1.0) -> Optional[float]:

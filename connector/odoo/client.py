@@ -26,12 +26,13 @@ import logging
 import random
 from urllib.parse import urlsplit
 
-import httpx
 import odoolib
 from odoolib.rpc import JsonRPCConnector
 from odoolib.tools import AuthenticationError
 
 from mappings.errors import ConfigError, ErpRefused, TransientError
+
+from .. import http
 
 __all__ = ["OdooClient", "OdooError"]
 
@@ -75,9 +76,9 @@ class OdooError(Exception):
 class _JsonRpc(JsonRPCConnector):
     """odoolib's JSON-RPC connector, sending through one keep-alive httpx.Client with our timeouts."""
 
-    def __init__(self, base_url, http):
+    def __init__(self, base_url, client):
         self.url = f"{base_url}/jsonrpc"
-        self.http = http
+        self.http = client
 
     def send(self, service_name, method, *args):
         body = {"jsonrpc": "2.0", "method": "call", "id": random.randint(0, 10**9),
@@ -94,8 +95,8 @@ class _Json2:
     bearer token and the database in X-Odoo-Database. Answers the result, or raises OdooError (the server's
     exception), AuthenticationError (401), TransientError (busy, unreachable)."""
 
-    def __init__(self, base_url, http, database, key):
-        self.url, self.http, self.database = f"{base_url}/json/2", http, database
+    def __init__(self, base_url, client, database, key):
+        self.url, self.http, self.database = f"{base_url}/json/2", client, database
         self.headers = {"Authorization": f"bearer {key}", "X-Odoo-Database": database}
 
     def call(self, model, method, args, kwargs):
@@ -106,10 +107,10 @@ class _Json2:
         url = f"{self.url}/{model}/{method}"
         try:
             response = self.http.post(url, json={**dict(zip(names or (), args)), **kwargs}, headers=self.headers)
-        except httpx.TimeoutException:
+        except http.Timeout:
             raise TransientError(f"Odoo at {self.url} did not answer {model}.{method} in time") from None
-        except httpx.TransportError as error:
-            raise TransientError(f"Odoo at {self.url.rsplit('/', 2)[0]} is unreachable ({_reason(error)})") from None
+        except http.Unreachable as error:
+            raise TransientError(f"Odoo at {self.url.rsplit('/', 2)[0]} is unreachable ({http.reason(error)})") from None
         try:
             answer = response.json()
         except ValueError:
@@ -129,13 +130,13 @@ class _Json2:
                           hint="check [erp] url (the server's address alone) and [erp] protocol")
 
 
-def _post(http, url, body) -> dict:
+def _post(client, url, body) -> dict:
     try:
-        response = http.post(url, json=body)
-    except httpx.TimeoutException:
+        response = client.post(url, json=body)
+    except http.Timeout:
         raise TransientError(f"Odoo at {url} did not answer in time") from None
-    except httpx.TransportError as error:
-        raise TransientError(f"Odoo at {url.rsplit('/', 1)[0]} is unreachable ({_reason(error)})") from None
+    except http.Unreachable as error:
+        raise TransientError(f"Odoo at {url.rsplit('/', 1)[0]} is unreachable ({http.reason(error)})") from None
     if response.status_code == 429 or response.status_code >= 500:
         raise TransientError(f"Odoo is busy or failing (HTTP {response.status_code})")
     if response.status_code == 404:
@@ -146,14 +147,6 @@ def _post(http, url, body) -> dict:
     except ValueError:
         raise ConfigError(f"{url} answered something that is not JSON (HTTP {response.status_code})",
                           hint="check [erp] url: is it the Odoo server itself, without a path?") from None
-
-
-def _reason(error) -> str:
-    cause = error
-    while cause.__cause__ is not None or cause.__context__ is not None:
-        cause = cause.__cause__ or cause.__context__
-    text = str(cause) or type(error).__name__
-    return text.rsplit("] ", 1)[-1]
 
 
 class OdooClient:
@@ -171,7 +164,7 @@ class OdooClient:
         self.version = None                    # (major, minor)
         self.user_id = None
         self.context = {}
-        self.http = httpx.Client(timeout=httpx.Timeout(timeout, connect=connect_timeout))
+        self.http = http.client(timeout=timeout, connect_timeout=connect_timeout)
         self._connection = None
         self._models = {}
 
@@ -270,10 +263,10 @@ class OdooClient:
         except AuthenticationError:
             raise ErpRefused(f"Odoo refused the API key of user {self.login_name!r}",
                              where=f"{self.url}/{self.database}") from None
-        except httpx.TimeoutException:
+        except http.Timeout:
             raise TransientError(f"Odoo at {self.url} did not answer {model}.{method} in time") from None
-        except httpx.TransportError as error:
-            raise TransientError(f"Odoo at {self.url} is unreachable ({_reason(error)})") from None
+        except http.Unreachable as error:
+            raise TransientError(f"Odoo at {self.url} is unreachable ({http.reason(error)})") from None
 
     def search_read(self, model, domain, fields, *, offset=0, limit=None, order=None, context=None):
         """The server's own search_read: one round trip (see `call`)."""

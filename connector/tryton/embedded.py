@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
+import httpx
 
 from mappings.errors import ConfigError
 
@@ -240,10 +240,10 @@ class TrytonServer:
             if self.process.poll() is not None:
                 return False
             try:
-                requests.post(f'{self.url}/rpc/', json={'id': 0, 'method': 'common.server.version',
+                httpx.post(f'{self.url}/rpc/', json={'id': 0, 'method': 'common.server.version',
                     'params': []}, timeout=2).raise_for_status()
                 return True
-            except requests.RequestException:
+            except httpx.HTTPError:
                 time.sleep(0.05)
         self.process.kill()
         self.process.wait()
@@ -272,8 +272,8 @@ class TrytonServer:
     def warm(self, database):
         """Load the database's pool before the first login (Tryton 8.2 fails that login otherwise)."""
         try:
-            requests.get(f'{self.url}/{database}/r/warmup', timeout=TIMEOUTS['warm'])   # answers 404
-        except requests.RequestException as error:
+            httpx.get(f'{self.url}/{database}/r/warmup', timeout=TIMEOUTS['warm'])   # answers 404
+        except httpx.HTTPError as error:
             raise ConfigError(f'the embedded Tryton server did not load database {database!r}: {error}',
                 where=str(self.run), hint=f'last lines of server.log:\n{_tail(self.run / "server.log")}') \
                 from None

@@ -19,9 +19,9 @@ import json
 import logging
 from decimal import Decimal
 
-import requests
-
 from mappings.errors import ConfigError, ErpRefused, ErpWarning, TransientError
+
+from .. import http
 
 __all__ = ['TrytonClient', 'TrytonWizard', 'encode', 'decode']
 
@@ -81,9 +81,9 @@ class TrytonClient:
         self._password = None
         self._ids = itertools.count(1)
         self._booleans = {}
-        self.http = requests.Session()
-        # Tryton labels long answers gzip whatever was asked: always accept gzip
-        self.http.headers.update({'Content-Type': 'application/json', 'Accept-Encoding': 'gzip'})
+        # Tryton labels long answers gzip whatever was asked: the client accepts and decodes gzip
+        self.http = http.client(timeout=timeout, connect_timeout=connect_timeout,
+            headers={'Content-Type': 'application/json', 'Accept-Encoding': 'gzip'})
 
     def __repr__(self):
         return f'<TrytonClient {self.login_name or "-"}@{self.url}/{self.database}>'
@@ -112,8 +112,8 @@ class TrytonClient:
         """Tryton 8.2 breaks a database whose first request is a login (until it restarts): any request to
         the database first loads it. The answer (404) does not matter; an unreachable server shows at login."""
         try:
-            self.http.get(f'{self.url}/{self.database}/r/creditguard-warmup', timeout=self.timeout)
-        except requests.RequestException:
+            self.http.get(f'{self.url}/{self.database}/r/creditguard-warmup')
+        except http.Unreachable:
             pass
 
     def logout(self):
@@ -219,13 +219,13 @@ class TrytonClient:
             default=encode)
         log.debug('Tryton %s %s', self.database, method)     # never the params: login has the password
         try:
-            response = self.http.post(url, data=body, timeout=self.timeout)
-        except requests.Timeout:
+            response = self.http.post(url, content=body)
+        except http.Timeout:
             raise TransientError(f'Tryton at {self.url} did not answer {method} in time ({self.timeout[1]:g} s)') \
                 from None
-        except requests.ConnectionError as error:
+        except http.Unreachable as error:
             log.debug('Tryton at %s unreachable: %s', self.url, error)     # the detail is for the log
-            raise TransientError(f'Tryton at {self.url} is unreachable ({_reason(error)})') from None
+            raise TransientError(f'Tryton at {self.url} is unreachable ({http.reason(error)})') from None
         self._check_status(response, method)
         try:
             answer = response.json(object_hook=decode)
@@ -312,12 +312,3 @@ def _body_text(response) -> str:
     if 'html' in response.headers.get('Content-Type', '') or response.text.lstrip().startswith('<'):
         return 'an HTML page (is the URL the Tryton server itself, without a path?)'
     return response.text.strip()[:300]
-
-
-def _reason(error) -> str:
-    """The innermost cause of a connection error, e.g. 'Connection refused', without the URL repeated."""
-    cause = error
-    while cause.__cause__ is not None or cause.__context__ is not None:
-        cause = cause.__cause__ or cause.__context__
-    text = str(cause)
-    return text.rsplit('] ', 1)[-1] if '] ' in text else text.split(': ', 1)[-1]

@@ -13,8 +13,6 @@ import re
 from pathlib import Path
 
 import httpx
-import requests
-from requests.adapters import BaseAdapter, HTTPAdapter
 
 SCRUBBED = "<scrubbed>"
 _DATETIME = re.compile(r'\{"__class__": "datetime"[^}]*\}')
@@ -48,69 +46,13 @@ def _scrub_answer(request_body: str | None, body: str) -> str:
     return body
 
 
-def _body(request) -> str | None:
-    body = request.body
-    return body.decode() if isinstance(body, bytes) else body
+def _content(request: httpx.Request) -> str | None:
+    return request.content.decode() if request.content else None
 
 
-class Recorder(HTTPAdapter):
-    """Mount on a requests.Session: sends for real and keeps each exchange, scrubbed."""
-
-    def __init__(self):
-        super().__init__()
-        self.exchanges = []
-
-    def send(self, request, **kwargs):
-        response = super().send(request, **kwargs)
-        body = _body(request)
-        self.exchanges.append({"request": _masked(request.url, body), "status": response.status_code,
-                               "body": _scrub_answer(body, response.content.decode("utf-8", "replace"))})
-        return response
-
-    def save(self, path, recorded_on) -> None:
-        document = {"recorded_on": recorded_on.isoformat(), "exchanges": self.exchanges}
-        Path(path).write_text(json.dumps(document, indent=1) + "\n")
-
-
-class Replayer(BaseAdapter):
-    """Mount on a requests.Session: answers from a cassette, in the recorded order for repeated requests."""
-
-    def __init__(self, path):
-        super().__init__()
-        self.answers: dict[str, list] = {}
-        document = json.loads(Path(path).read_text())
-        self.recorded_on = document["recorded_on"]
-        for exchange in document["exchanges"]:
-            self.answers.setdefault(exchange["request"], []).append(exchange)
-        self.used = 0
-
-    def send(self, request, **kwargs):
-        key = _masked(request.url, _body(request))
-        queue = self.answers.get(key)
-        if not queue:
-            raise AssertionError(f"the cassette has no answer to {key[:300]}")
-        exchange = queue.pop(0) if len(queue) > 1 else queue[0]
-        self.used += 1
-        response = requests.Response()
-        response.status_code = exchange["status"]
-        response._content = exchange["body"].encode()
-        response.headers["Content-Type"] = "application/json"
-        response.url = request.url
-        response.request = request
-        return response
-
-    def close(self):
-        pass
-
-
-def mount(client, adapter) -> None:
-    """Route a TrytonClient's (or any client with `.http`) requests through `adapter`."""
-    client.http.mount("http://", adapter)
-    client.http.mount("https://", adapter)
-
-
-class HttpxRecorder(httpx.HTTPTransport):
-    """An httpx transport that sends for real and keeps each exchange, scrubbed (for the Odoo client)."""
+class Recorder(httpx.HTTPTransport):
+    """An httpx transport (connector/http.py `client(transport=...)`) that sends for real and keeps each
+    exchange, scrubbed."""
 
     def __init__(self):
         super().__init__()
@@ -119,29 +61,44 @@ class HttpxRecorder(httpx.HTTPTransport):
     def handle_request(self, request):
         response = super().handle_request(request)
         response.read()
-        body = request.content.decode() if request.content else None
+        body = _content(request)
         self.exchanges.append({"request": _masked(str(request.url), body), "status": response.status_code,
-                               "body": response.text})
+                               "body": _scrub_answer(body, response.content.decode("utf-8", "replace"))})
         return response
 
-    save = Recorder.save
+    def save(self, path, recorded_on) -> None:
+        document = {"recorded_on": recorded_on.isoformat(), "exchanges": self.exchanges}
+        Path(path).write_text(json.dumps(document, indent=1) + "\n")
 
 
-class HttpxReplayer(httpx.BaseTransport):
-    """An httpx transport answering from a cassette."""
+class Replayer(httpx.BaseTransport):
+    """An httpx transport answering from a cassette, in the recorded order for repeated requests."""
 
     def __init__(self, path):
-        self.inner = Replayer(path)
-        self.recorded_on = self.inner.recorded_on
+        self.answers: dict[str, list] = {}
+        document = json.loads(Path(path).read_text())
+        self.recorded_on = document["recorded_on"]
+        for exchange in document["exchanges"]:
+            self.answers.setdefault(exchange["request"], []).append(exchange)
+        self.used = 0
 
     def handle_request(self, request):
-        key = _masked(str(request.url), request.content.decode() if request.content else None)
-        queue = self.inner.answers.get(key)
+        key = _masked(str(request.url), _content(request))
+        queue = self.answers.get(key)
         if not queue:
             raise AssertionError(f"the cassette has no answer to {key[:300]}")
         exchange = queue.pop(0) if len(queue) > 1 else queue[0]
+        self.used += 1
         return httpx.Response(exchange["status"], content=exchange["body"].encode(),
                               headers={"Content-Type": "application/json"})
+
+
+def mount(client, transport) -> None:
+    """Route an ERP client's (anything with `.http`, an httpx.Client) requests through `transport`, keeping
+    its headers and timeouts."""
+    http = client.http
+    client.http = httpx.Client(transport=transport, headers=http.headers, timeout=http.timeout)
+    http.close()
 
 
 class NoBookmarks:

@@ -10,13 +10,12 @@ the scrubbed exchanges to the cassette, and removes the books again."""
 import datetime as dt
 import sys
 
-import httpx
 
 from connector import erp
 from connector.odoo import adapter
 from connector.operations import Operation, Write, apply
 from tests.contract import odoo_book as book
-from tests.contract.cassette import HttpxRecorder
+from tests.contract.cassette import Recorder, mount
 from tests.contract.record_tryton import ALLOWANCE
 from tests.odoo.books import OdooBooks
 from tests.odoo.servers import SERIES, Server
@@ -67,13 +66,13 @@ def main(argv=None):
         sys.exit(f"record_odoo {series}: set {', '.join(server.missing)} (series: {', '.join(SERIES)})")
     admin = server.admin()
     books = OdooBooks(admin)
-    recorder = HttpxRecorder()
+    recorder = Recorder()
     original = adapter.OdooClient
 
     class RecordedClient(original):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self.http = httpx.Client(transport=recorder, timeout=60)
+            mount(self, recorder)
 
     try:
         ids = build(books)

@@ -4,7 +4,6 @@ against the books built for the recording. Every test runs once per cassette."""
 import datetime as dt
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from connector import erp
@@ -14,7 +13,7 @@ from connector.operations import Outcome
 from connector.sync import read_changes
 from mappings.errors import MappingError
 from tests.contract import odoo_book as book
-from tests.contract.cassette import SCRUBBED, HttpxReplayer, NoBookmarks, replayed_snapshot
+from tests.contract.cassette import SCRUBBED, NoBookmarks, Replayer, mount, replayed_snapshot
 from tests.contract.record_odoo import URL, cycle_calls
 
 @pytest.fixture(params=book.CASSETTES, ids=lambda path: path.stem)
@@ -32,12 +31,12 @@ def config_of(cassette) -> ErpConfig:
 
 @pytest.fixture
 def replayer(monkeypatch, cassette):
-    replayer = HttpxReplayer(cassette)
+    replayer = Replayer(cassette)
 
     class ReplayedClient(adapter.OdooClient):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self.http = httpx.Client(transport=replayer)
+            mount(self, replayer)
 
     monkeypatch.setattr(adapter, "OdooClient", ReplayedClient)
     return replayer

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from decimal import Decimal
 
+import httpx
 import pytest
-import requests
 
 from connector.insurer import RequestAlreadyOpen
 from connector.insurer.simulator import load_scenario, parse_scenario
@@ -72,25 +72,25 @@ def test_the_command_serves_and_is_controlled_over_http(tmp_path):
         banner = proc.stdout.readline()
         assert banner.startswith("insurer simulator on http://127.0.0.1:"), proc.stderr.read()
         url = banner.split()[3]
-        token = requests.post(f"{url}/v1/idp/oauth2/authorize", json={"apiKey": API_KEY}, timeout=5).json()
+        token = httpx.post(f"{url}/v1/idp/oauth2/authorize", json={"apiKey": API_KEY}, timeout=5).json()
         headers = {"Authorization": f"Bearer {token['access_token']}", "Idempotency-Key": "k1"}
         body = {"companyId": "100001", "creditLimitDetails": {"requestedAmount": 150000, "currencyCode": "EUR"}}
-        job = requests.post(f"{url}/riskinfo/v3/covers", json=body, headers=headers, timeout=5)
+        job = httpx.post(f"{url}/riskinfo/v3/covers", json=body, headers=headers, timeout=5)
         assert job.status_code == 202
         job_url = f"{url}/riskinfo/v3/jobs/{job.json()['jobId']}"
-        assert requests.get(job_url, headers=headers, timeout=5).json()["jobStatusCode"] == "Pending"
-        moved = requests.post(f"{url}/_sim/clock", json={"advance_days": 2}, timeout=5).json()
+        assert httpx.get(job_url, headers=headers, timeout=5).json()["jobStatusCode"] == "Pending"
+        moved = httpx.post(f"{url}/_sim/clock", json={"advance_days": 2}, timeout=5).json()
         assert moved["now"].startswith("2026-11-28T09:00")
-        assert requests.get(job_url, headers=headers, timeout=5).status_code == 401        # the token expired
+        assert httpx.get(job_url, headers=headers, timeout=5).status_code == 401        # the token expired
         faults = {"faults": [{"on": "GET /riskinfo", "kind": "status", "status": 503}]}
-        assert requests.post(f"{url}/_sim/faults", json=faults, timeout=5).status_code == 200
-        token = requests.post(f"{url}/v1/idp/oauth2/authorize", json={"apiKey": API_KEY}, timeout=5).json()
+        assert httpx.post(f"{url}/_sim/faults", json=faults, timeout=5).status_code == 200
+        token = httpx.post(f"{url}/v1/idp/oauth2/authorize", json={"apiKey": API_KEY}, timeout=5).json()
         headers["Authorization"] = f"Bearer {token['access_token']}"
-        assert requests.get(job_url, headers=headers, timeout=5).status_code == 503
-        assert requests.get(job_url, headers=headers, timeout=5).json()["jobStatusCode"] == "Processed"
-        bad = requests.post(f"{url}/_sim/events", json={"buyer": "nobody", "kind": "cancel"}, timeout=5)
+        assert httpx.get(job_url, headers=headers, timeout=5).status_code == 503
+        assert httpx.get(job_url, headers=headers, timeout=5).json()["jobStatusCode"] == "Processed"
+        bad = httpx.post(f"{url}/_sim/events", json={"buyer": "nobody", "kind": "cancel"}, timeout=5)
         assert bad.status_code == 400 and "nobody" in bad.text
-        assert requests.get(f"{url}/_sim/state", timeout=5).json()["decisions"] == 1
+        assert httpx.get(f"{url}/_sim/state", timeout=5).json()["decisions"] == 1
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)

@@ -9,8 +9,8 @@ import threading
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
-import requests
 
 from connector.cycle import CRASH_EXIT, FAULT_ENV
 from connector.store import Store
@@ -468,7 +468,7 @@ class FlakyProxy:
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ('host', 'content-length')}
-                answer = requests.request(self.command, proxy.upstream + self.path, data=body or None,
+                answer = httpx.request(self.command, proxy.upstream + self.path, content=body or None,
                     headers=headers, timeout=30)
                 self.send_response(answer.status_code)
                 for key, value in answer.headers.items():
