@@ -72,7 +72,7 @@ _KEYS = {
 _FREE_SECTIONS = ("insurance", "country_risk", "insurer")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ErpConfig:
     kind: str
     url: str
@@ -97,7 +97,7 @@ class ServeConfig:
     every: float = 300.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Config:
     source: str                         # the config file, for messages
     erp: ErpConfig

@@ -43,7 +43,7 @@ FAULT_ENV = "CREDITGUARD_FAULT_CRASH_AFTER_WRITES"
 CRASH_EXIT = 86
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CycleReport:
     """What a cycle did, for the user (CLI) and the store's cycle summary."""
     cycle_id: int | None = None

@@ -55,7 +55,7 @@ class Page:
 MANUAL, CREDIT_GUARD = HoldOrigin.MANUAL, HoldOrigin.CREDIT_GUARD    # whose hold it is (mappings/vocab.py)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HoldState:
     """What the ERP says about a customer's hold and flag now."""
     on_hold: bool
@@ -143,7 +143,7 @@ class ErpWriter(Protocol):
         company's ISO code). Reads the fields first: ALREADY_THERE when the ERP has these values, else WRITTEN."""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ErpSession:
     """A logged-in ERP: its checked streams, reader and writer. Close it when the cycle is done."""
     kind: str

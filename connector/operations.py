@@ -63,7 +63,7 @@ class Outcome(Word):
     ALREADY_THERE = "already there"     # the ERP had it already (e.g. a note a crashed cycle wrote)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Write:
     """One planned ERP write for one customer; `key` makes it idempotent (the outbox's key)."""
     key: str

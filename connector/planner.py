@@ -61,8 +61,9 @@ def plan_writes(results, states, episodes, *, today: str, cycle: str) -> Plan:
 
 
 def _state_write(plan, result, operation, cycle, payload, rules="", reason=""):
-    plan.writes.append(Write(write_key(cycle, operation, result.customer_id), result.customer_id, result.name,
-                             operation, payload, rules, reason))
+    plan.writes.append(Write(key=write_key(cycle, operation, result.customer_id), customer_id=result.customer_id,
+                             customer_name=result.name,
+                             operation=operation, payload=payload, rules=rules, reason=reason))
 
 
 def _rule_set(rules) -> frozenset:
@@ -110,8 +111,10 @@ def _plan_note(plan, result, decision, since, state):
         plan.unchanged += 1
         return
     text = f"{NOTE_TITLE[decision.action]} ({decision.rule}): {decision.message}"
-    plan.writes.append(Write(key, result.customer_id, result.name, NOTE_OPERATION[decision.action],
-                             {"text": text, "marker": f"[creditguard {key}]"}, decision.rule, decision.message))
+    plan.writes.append(Write(key=key, customer_id=result.customer_id, customer_name=result.name,
+                             operation=NOTE_OPERATION[decision.action],
+                             payload={"text": text, "marker": f"[creditguard {key}]"}, rules=decision.rule,
+                             reason=decision.message))
 
 
 def allowance_payload(result, *, currency: str, as_of: str) -> dict:

@@ -72,7 +72,7 @@ def _is_id(value) -> bool:
     return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and bool(value.strip()))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Metrics:
     """What the service counts, shown at /metrics in Prometheus' text format."""
     cycles: Counter = field(default_factory=Counter)             # (kind, outcome) -> count

@@ -19,7 +19,7 @@ __all__ = ["StreamChanges", "read_changes", "merged_records", "save_changes", "b
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StreamChanges:
     """What one stream's read brought: mapped records by ERP id, ERP ids gone, the next bookmark."""
     stream: str
@@ -40,7 +40,7 @@ def read_changes(reader, streams, store, *, full=False, progress=None, customers
     for name, stream in streams.items():
         since = None if full or stream.is_lookup else store.bookmark(name)
         narrow = customers is not None and since is not None and stream.customer_field is not None
-        change = StreamChanges(name, full=since is None, bookmark=since)
+        change = StreamChanges(stream=name, full=since is None, bookmark=since)
         pages = reader.pages(stream, since, customers) if narrow else reader.pages(stream, since)
         for page in read_ahead(pages):
             for source_id, records in stream.map_page(page.records, page.related, lookups):

@@ -85,7 +85,7 @@ class MapLine:
         return CONVERTERS[self.converter](*values, ctx=ctx)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Related:
     name: str
     model: str
@@ -94,7 +94,7 @@ class Related:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Stream:
     """A validated mapping file."""
     name: str
@@ -211,9 +211,11 @@ def _build(spec, source, lines) -> Stream:
     map_lines, optional = _map_lines(spec, source, lines)
     read = _fields_read(spec, map_lines, lines, line_of)
     related = _related(spec, read, source, lines, line_of)
-    return Stream(spec.stream, spec.model, spec.target, spec.domain, spec.replication_key, spec.page_size,
-                  tuple(read), related, spec.split, map_lines, source, line_of, optional, spec.context,
-                  spec.customer_field)
+    return Stream(name=spec.stream, model=spec.model, target=spec.target, domain=spec.domain,
+                  replication_key=spec.replication_key, page_size=spec.page_size,
+                  read=tuple(read), related=related, split=spec.split, lines=map_lines, source=source, line_of=line_of,
+                  optional=optional, context=spec.context,
+                  customer_field=spec.customer_field)
 
 
 def _map_lines(spec, source, lines) -> tuple:
@@ -282,7 +284,8 @@ def _related(spec, read, source, lines, line_of) -> tuple:
             line_of.setdefault(("field", head), lines.get(at + ("from",), 1))
         if field and field not in (r for x in related if x.name == head for r in x.read):
             _fail(f"`from: {rel.from_}`: {head} does not read {field!r}", source, lines, at + ("from",))
-        related.append(Related(name, rel.model, rel.from_, tuple(rel.read), lines.get(at, 1)))
+        related.append(Related(name=name, model=rel.model, source=rel.from_, read=tuple(rel.read),
+                               line=lines.get(at, 1)))
     return tuple(related)
 
 

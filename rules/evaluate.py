@@ -20,7 +20,7 @@ _HELD, _FLAGGED, _OK = Status.HOLD, Status.FLAG, Status.OK
 ENGINES = ("durable", "python")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Decision:
     """One action of one rule that fired for one customer."""
     customer_id: str
@@ -40,7 +40,7 @@ class Decision:
         return f"{self.rule}/{self.action}/{self.customer_id}{amount}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CustomerResult:
     customer_id: str
     name: str
@@ -112,7 +112,8 @@ def evaluate_customer(policy, engine, customer_id, name, facts) -> CustomerResul
     if any(d.action == _HOLD for d in decisions):       # release means: nothing holds any more
         decisions = [d for d in decisions if d.action != _RELEASE]
     allowance = solver_for(policy, engine).solve(facts, fired, view)
-    return CustomerResult(customer_id, name, facts, tuple(decisions), tuple(fired), allowance)
+    return CustomerResult(customer_id=customer_id, name=name, facts=facts, decisions=tuple(decisions),
+                          fired=tuple(fired), allowance=allowance)
 
 
 def with_defaults(facts: dict, defaults: dict) -> dict:
@@ -131,7 +132,8 @@ def _decision(policy, rule, action, customer_id, facts) -> Decision:
     message = " ".join(action.message.split()).format_map(
         {name: display(name, values[name]) for name in _placeholders(action.message)})
     read = {name: facts[name] for name in rule.reads if name in FACTS}
-    return Decision(customer_id, rule.id, action.kind, message, read, policy.name, policy.version, amount)
+    return Decision(customer_id=customer_id, rule=rule.id, action=action.kind, message=message, facts=read,
+                    policy=policy.name, policy_version=policy.version, amount=amount)
 
 
 @functools.lru_cache(maxsize=None)

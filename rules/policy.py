@@ -24,7 +24,7 @@ DEFAULT_POLICY = BUILTIN_DIR / "seed-default.yaml"
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Action:
     """What a rule does when it fires; `amount` only for request_limit."""
     kind: str
@@ -34,7 +34,7 @@ class Action:
     round_up_to: Decimal = Decimal(1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rule:
     id: str
     when_text: str
@@ -53,7 +53,7 @@ class Rule:
         return seen
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Policy:
     name: str
     version: int
@@ -148,7 +148,8 @@ class _Checker:
             self.problem(("rules",), "the policy has no rules")
         if self.problems:
             return None, self.problems
-        return Policy(top.policy, top.version, tuple(rules), params, defaults, self.source, top.description), []
+        return Policy(name=top.policy, version=top.version, rules=tuple(rules), params=params, defaults=defaults,
+                      source=self.source, description=top.description), []
 
     def _structure(self, model, data, path):
         try:
@@ -221,7 +222,8 @@ class _Checker:
             self.problem(path + ("when",), f"{where}: the condition reads no fact, so it would fire for everyone "
                                            f"or no one")
             return None
-        return Rule(spec.id, spec.when, when, tuple(actions), self.doc.line(path) or 0, spec.description)
+        return Rule(id=spec.id, when_text=spec.when, when=when, actions=tuple(actions), line=self.doc.line(path) or 0,
+                    description=spec.description)
 
     def _expression(self, path, text, types, want, where):
         try:
@@ -249,7 +251,7 @@ class _Checker:
             if not isinstance(value, str):
                 self.problem(path, f"{where}: {kind} takes a message text")
                 return None
-            return Action(kind, value) if self._message(path, value, types, where) else None
+            return Action(kind=kind, message=value) if self._message(path, value, types, where) else None
         if not isinstance(value, dict) or set(value) - {"amount", "round_up_to", "message"} or \
                 not {"amount", "message"} <= set(value):
             self.problem(path, f"{where}: request_limit takes amount (an expression), message and optionally "
@@ -265,7 +267,8 @@ class _Checker:
         ok = self._message(path + ("message",), value["message"], dict(types, amount="number"), where)
         if amount is None or not ok:
             return None
-        return Action(kind, value["message"], amount, str(value["amount"]), step)
+        return Action(kind=kind, message=value["message"], amount=amount, amount_text=str(value["amount"]),
+                      round_up_to=step)
 
     def _message(self, path, text, types, where):
         if not isinstance(text, str):

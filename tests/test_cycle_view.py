@@ -46,8 +46,10 @@ def report(dry_run, done=()):
 
     from connector.cycle import CycleReport
     from connector.operations import Operation, Write
-    hold = Write("c/place_hold/2", "2", "Acme", Operation.PLACE_HOLD, {}, "credit_limit.exceeded", "Exposure too high")
-    note = Write("k@d", "2", "Acme", Operation.ADD_NOTE, {}, "overdue.flag", "Overdue 40 days")
+    hold = Write(key="c/place_hold/2", customer_id="2", customer_name="Acme", operation=Operation.PLACE_HOLD,
+                 payload={}, rules="credit_limit.exceeded", reason="Exposure too high")
+    note = Write(key="k@d", customer_id="2", customer_name="Acme", operation=Operation.ADD_NOTE, payload={},
+                 rules="overdue.flag", reason="Overdue 40 days")
     return CycleReport(cycle_id=3, dry_run=dry_run, as_of=dt.date(2026, 11, 30), read={"customers": 1200},
                        customers=1200, statuses=Counter(hold=1, ok=1199), decisions=Counter(hold=1, flag=1),
                        planned=[hold, note], done=list(done))

@@ -21,8 +21,9 @@ POOL = [0.0, 1.0, 2.0, 0.9, 1.25, 30.0, 60.0, 100.0, 1000.0, 9000.0, 10000.0, 11
 
 
 def policy_of(*conditions, defaults=None):
-    rules = tuple(Rule(f"r.n{i}", expr.to_text(c), c, (Action("flag", "x"),)) for i, c in enumerate(conditions))
-    return Policy("prop", 1, rules, PARAMS, defaults or {})
+    rules = tuple(Rule(id=f"r.n{i}", when_text=expr.to_text(c), when=c, actions=(Action(kind="flag", message="x"),))
+                  for i, c in enumerate(conditions))
+    return Policy(name="prop", version=1, rules=rules, params=PARAMS, defaults=defaults or {})
 
 
 # --- compiler output ----------------------------------------------------------------------------

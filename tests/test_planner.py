@@ -7,7 +7,8 @@ from rules.evaluate import CustomerResult, Decision
 
 
 def decision(action, rule, message, customer="5", amount=None):
-    return Decision(customer, rule, action, message, {}, "seed-default", 1, amount)
+    return Decision(customer_id=customer, rule=rule, action=action, message=message, facts={}, policy="seed-default",
+                    policy_version=1, amount=amount)
 
 
 HOLD_A = decision("hold", "credit_limit.exceeded", "Exposure 1,500.00 exceeds credit limit 1,000.00")
@@ -18,58 +19,60 @@ REQUEST = decision("request_limit", "insurer.cover_exceeded", "request a cover o
 
 
 def plan(*decisions, state=None, episodes=None):
-    result = CustomerResult("5", "Acme", {}, tuple(decisions))
+    result = CustomerResult(customer_id="5", name="Acme", facts={}, decisions=tuple(decisions))
     return plan_writes([result], {"5": state} if state else {}, episodes or {}, today="2026-11-27", cycle="c1")
 
 
 def test_a_new_hold_is_placed_with_every_reason_and_rule():
-    [write] = plan(HOLD_A, HOLD_B, state=HoldState(False)).writes
+    [write] = plan(HOLD_A, HOLD_B, state=HoldState(on_hold=False)).writes
     assert write.operation == "place_hold" and write.key == "c1/place_hold/5"
     assert write.payload == {"reason": f"{HOLD_A.message}; {HOLD_B.message}",
                              "rules": "credit_limit.exceeded, overdue.extension_exceeded"}
 
 
 def test_a_hold_already_in_the_erp_is_not_written_again():
-    state = HoldState(True, HOLD_A.message, "credit_limit.exceeded")
+    state = HoldState(on_hold=True, reason=HOLD_A.message, rules="credit_limit.exceeded")
     result = plan(HOLD_A, state=state)
     assert result.writes == [] and result.unchanged == 1
 
 
 def test_a_hold_whose_numbers_moved_is_not_rewritten():
-    state = HoldState(True, "Exposure 1,200.00 exceeds credit limit 1,000.00", "credit_limit.exceeded")
+    state = HoldState(on_hold=True, reason="Exposure 1,200.00 exceeds credit limit 1,000.00",
+                      rules="credit_limit.exceeded")
     result = plan(HOLD_A, state=state)
     assert result.writes == [] and result.unchanged == 1
 
 
 def test_a_hold_is_rewritten_when_the_rules_holding_the_customer_change():
-    state = HoldState(True, HOLD_A.message, "credit_limit.exceeded")
+    state = HoldState(on_hold=True, reason=HOLD_A.message, rules="credit_limit.exceeded")
     [write] = plan(HOLD_A, HOLD_B, state=state).writes
     assert write.operation == "update_hold" and write.rules == "credit_limit.exceeded, overdue.extension_exceeded"
 
 
 def test_a_manual_hold_is_never_released_nor_rewritten():
-    manual = HoldState(True, "Lawsuit pending", None, origin="manual")
+    manual = HoldState(on_hold=True, reason="Lawsuit pending", rules=None, origin="manual")
     assert plan(RELEASE, state=manual).writes == []
     assert plan(HOLD_A, state=manual).writes == []
 
 
 def test_release_only_when_the_erp_still_holds():
-    [write] = plan(RELEASE, state=HoldState(True, "x", "y", origin="credit_guard")).writes
+    [write] = plan(RELEASE, state=HoldState(on_hold=True, reason="x", rules="y", origin="credit_guard")).writes
     assert write.operation == "release_hold" and write.rules == "hold.release"
-    assert plan(RELEASE, state=HoldState(False)).writes == []
+    assert plan(RELEASE, state=HoldState(on_hold=False)).writes == []
 
 
 def test_a_flag_sets_the_erp_flag_once_and_clears_it_when_gone():
-    [flag, _note] = plan(FLAG, state=HoldState(False)).writes
+    [flag, _note] = plan(FLAG, state=HoldState(on_hold=False)).writes
     assert flag.operation == "set_flag" and flag.payload == {"reason": FLAG.message}
-    assert [w.operation for w in plan(FLAG, state=HoldState(False, flagged=True, flag_reason=FLAG.message)).writes] \
+    assert [w.operation for w in plan(FLAG,
+                                      state=HoldState(on_hold=False, flagged=True, flag_reason=FLAG.message)).writes] \
         == ["add_note"]
-    [clear] = plan(state=HoldState(False, flagged=True, flag_reason="old")).writes
+    [clear] = plan(state=HoldState(on_hold=False, flagged=True, flag_reason="old")).writes
     assert clear.operation == "clear_flag"
 
 
 def test_a_flag_becomes_a_note_keyed_by_its_episode():
-    result = plan(FLAG, state=HoldState(False, flagged=True, flag_reason=FLAG.message))
+    result = plan(FLAG, state=HoldState(on_hold=False, flagged=True, flag_reason=FLAG.message))
     [write] = result.writes
     assert write.operation == "add_note" and write.key == f"{FLAG.key}@2026-11-27"
     assert write.payload["marker"] == f"[creditguard {FLAG.key}@2026-11-27]"
@@ -79,20 +82,22 @@ def test_a_flag_becomes_a_note_keyed_by_its_episode():
 
 def test_an_ongoing_flag_keeps_the_key_of_its_first_day():
     [write] = plan(FLAG, episodes={FLAG.key: "2026-11-01"},
-                   state=HoldState(False, flagged=True, flag_reason=FLAG.message)).writes
+                   state=HoldState(on_hold=False, flagged=True, flag_reason=FLAG.message)).writes
     assert write.key == f"{FLAG.key}@2026-11-01"
 
 
 def test_a_limit_request_is_not_repeated_while_one_is_pending():
-    assert plan(REQUEST, state=HoldState(False, request_pending=True)).writes == []
-    [write] = plan(REQUEST, state=HoldState(False)).writes
+    assert plan(REQUEST, state=HoldState(on_hold=False, request_pending=True)).writes == []
+    [write] = plan(REQUEST, state=HoldState(on_hold=False)).writes
     assert write.operation == "request_cover" and write.key.endswith(":2000@2026-11-27")
 
 
 def test_customers_with_a_state_decision_or_flagged_in_the_erp_need_the_erp_state():
-    results = [CustomerResult("5", "A", {}, (FLAG,)), CustomerResult("6", "B", {}, (RELEASE,)),
-               CustomerResult("7", "C", {}, (HOLD_A,)), CustomerResult("8", "D", {}, ()),
-               CustomerResult("9", "E", {}, ())]
+    results = [CustomerResult(customer_id="5", name="A", facts={}, decisions=(FLAG,)),
+               CustomerResult(customer_id="6", name="B", facts={}, decisions=(RELEASE,)),
+               CustomerResult(customer_id="7", name="C", facts={}, decisions=(HOLD_A,)), CustomerResult(customer_id="8",
+                              name="D", facts={}, decisions=()),
+               CustomerResult(customer_id="9", name="E", facts={}, decisions=())]
     assert needs_state(results, flagged={"9"}) == {"5", "6", "7", "9"}
 
 
@@ -101,7 +106,8 @@ def test_customers_with_a_state_decision_or_flagged_in_the_erp_need_the_erp_stat
 def allowance_result(amount, exposure="7700.00"):
     from rules.allowance import Allowance, Bound
     hold = Bound(Decimal(amount), "credit_limit.exceeded", "its credit limit 10,000.00")
-    return CustomerResult("5", "Acme", {"exposure": Decimal(exposure)}, (), (), Allowance(hold, Bound()))
+    return CustomerResult(customer_id="5", name="Acme", facts={"exposure": Decimal(exposure)}, decisions=(), fired=(),
+                          allowance=Allowance(hold, Bound()))
 
 
 def plan_allowance(result, written=None, touched=(), as_of="2026-12-06T03:00:00"):

@@ -126,8 +126,9 @@ def test_pending_writes_of_an_interrupted_cycle(store):
 
 
 def test_decisions_are_kept_per_cycle_with_their_explanation(store):
-    decision = Decision("5", "overdue.flag", "flag", "Oldest overdue invoice is 45 days past due",
-                        {"max_days_overdue": 45}, "seed-default", 1)
+    decision = Decision(customer_id="5", rule="overdue.flag", action="flag",
+                        message="Oldest overdue invoice is 45 days past due",
+                        facts={"max_days_overdue": 45}, policy="seed-default", policy_version=1)
     with store.transaction():
         cycle = store.start_cycle("full")
         store.add_decisions(cycle, [decision])
@@ -178,9 +179,12 @@ def test_a_version_1_store_keeps_its_episodes_under_keys_without_the_policy(tmp_
 
 
 def test_a_decision_is_the_same_episode_across_policy_names_and_versions():
-    old = Decision("7", "overdue.flag", "flag", "Overdue 40 days", {}, "seed-default", 1)
-    tuned = Decision("7", "overdue.flag", "flag", "Overdue 40 days", {}, "house-rules", 3)
-    other = Decision("7", "overdue.flag", "notify", "Overdue 40 days", {}, "house-rules", 3)
+    old = Decision(customer_id="7", rule="overdue.flag", action="flag", message="Overdue 40 days", facts={},
+                   policy="seed-default", policy_version=1)
+    tuned = Decision(customer_id="7", rule="overdue.flag", action="flag", message="Overdue 40 days", facts={},
+                     policy="house-rules", policy_version=3)
+    other = Decision(customer_id="7", rule="overdue.flag", action="notify", message="Overdue 40 days", facts={},
+                     policy="house-rules", policy_version=3)
     assert old.key == tuned.key != other.key
 
 

@@ -7,6 +7,7 @@ tests/odoo/test_writer_contract.py. A new writer passes these before it is done.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Callable
 
 import pytest
@@ -23,13 +24,16 @@ class Harness:
     set_hold: Callable[[str, str | None, str | None], None]     # as an admin: (customer, origin, reason); None: no hold
     hold: Callable[[str], tuple[bool, str | None, str | None]]  # (held, origin, reason), as the ERP has it now
     missing: str                                        # the canonical id of a customer the ERP does not have
+    cover: Callable[[str], tuple]                       # (amount, currency code) of the customer's cover; (None, None)
 
 
 HOLD = {"reason": "Invoice 70 days overdue", "rules": "overdue.extension_exceeded"}
 
 
 def write(h, operation, customer, **payload):
-    return apply(h.writer, Write(f"contract-{operation.value}", customer, "contract", operation, payload))
+    return apply(h.writer,
+                 Write(key=f"contract-{operation.value}", customer_id=customer, customer_name="contract",
+                       operation=operation, payload=payload))
 
 
 def release_leaves_a_hold_made_manual_since_the_read(h):
@@ -80,6 +84,33 @@ def a_refused_write_raises_and_names_it(h):
         write(h, Operation.PLACE_HOLD, h.missing, **HOLD)
 
 
+COVER = {"amount": "25000.00", "status": "approved", "valid_until": "2027-06-30", "request_pending": False}
+FOREIGN = "CHF"             # a currency every ERP knows, and no test company's
+
+
+def a_cover_in_a_foreign_currency_is_kept_in_it_or_refused(h):
+    # never an amount written as if it were in another currency: the ERP keeps the currency, or says no
+    customer = h.customer()
+    try:
+        outcome = write(h, Operation.SET_COVER, customer, currency=FOREIGN, **COVER)
+    except ErpRefused as refused:
+        assert FOREIGN in str(refused)
+        assert h.cover(customer) == (None, None)
+    else:
+        assert outcome is Outcome.WRITTEN
+        assert h.cover(customer) == (Decimal("25000.00"), FOREIGN)
+        assert write(h, Operation.SET_COVER, customer, currency=FOREIGN, **COVER) is Outcome.ALREADY_THERE
+
+
+def a_cover_in_a_currency_the_erp_lacks_is_refused_naming_it(h):
+    customer = h.customer()
+    with pytest.raises(ErpRefused, match="ZZZ"):
+        write(h, Operation.SET_COVER, customer, currency="ZZZ", **COVER)
+    assert h.cover(customer) == (None, None)
+
+
 CASES = [release_leaves_a_hold_made_manual_since_the_read, place_leaves_a_manual_hold_placed_since_the_read,
          update_leaves_a_manual_hold, a_credit_guard_hold_is_placed_updated_and_lifted,
-         a_write_already_there_changes_nothing, a_refused_write_raises_and_names_it]
+         a_write_already_there_changes_nothing, a_refused_write_raises_and_names_it,
+         a_cover_in_a_foreign_currency_is_kept_in_it_or_refused,
+         a_cover_in_a_currency_the_erp_lacks_is_refused_naming_it]

@@ -35,7 +35,7 @@ _KEYS = {"kind": True, "url": True, "api_key": False, "policy_id": True, "approv
 _NUMBERS = ("timeout", "poll_after_hours", "grades_every_hours", "grades_per_cycle")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InsurerConfig:
     kind: str
     url: str

@@ -65,7 +65,7 @@ def make_client(config) -> AllianzTradeClient:
                               retry=RetryPolicy(attempts=3, total_seconds=30, max_retry_after=30))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class InsurerReport:
     """What the insurer step did in one cycle."""
     sent: list = field(default_factory=list)          # (customer id, name, amount, currency, state)
@@ -461,9 +461,10 @@ class InsurerStep:
                     f"Overdue declaration D{declaration['id']} is past its deadline {deadline.isoformat()} (") + \
                 f"{why})."
             key = f"deadline/declare/D{declaration['id']}/{deadline.isoformat()}" + ("/at-risk" if at_risk else "")
-            writes.append(Write(key, declaration["customer_id"], declaration["customer_name"] or "",
-                                Operation.NOTIFY, {"text": text, "marker": f"[creditguard {key}]"},
-                                "insurer.declaration_deadline", text))
+            writes.append(Write(key=key, customer_id=declaration["customer_id"],
+                                customer_name=declaration["customer_name"] or "",
+                                operation=Operation.NOTIFY, payload={"text": text, "marker": f"[creditguard {key}]"},
+                                rules="insurer.declaration_deadline", reason=text))
         return writes
 
     def _send_queued(self) -> None:
@@ -581,16 +582,19 @@ class InsurerStep:
             payload = {"amount": None if amount is None else str(amount), "currency": self.currency,
                        "status": status, "valid_until": until, "request_pending": pending}
             what = f"{status or 'no cover'} {amount or 0:,.2f}" + (", request pending" if pending else "")
-            writes.append(Write(write_key(cycle, Operation.SET_COVER, customer_id), customer_id,
-                                self.customers[customer_id].get("name", ""), Operation.SET_COVER, payload,
-                                "insurer", what))
+            writes.append(Write(key=write_key(cycle, Operation.SET_COVER, customer_id), customer_id=customer_id,
+                                customer_name=self.customers[customer_id].get("name",
+                                                                              ""), operation=Operation.SET_COVER,
+                                                                              payload=payload,
+                                rules="insurer", reason=what))
         return writes
 
 
 def note_only(writes) -> list[Write]:
     """With an insurer configured the pending flag is the request's (SET_COVER writes it): REQUEST_COVER
     writes become the note alone, under the same key."""
-    return [Write(w.key, w.customer_id, w.customer_name, Operation.ADD_NOTE, w.payload, w.rules, w.reason)
+    return [Write(key=w.key, customer_id=w.customer_id, customer_name=w.customer_name, operation=Operation.ADD_NOTE,
+                  payload=w.payload, rules=w.rules, reason=w.reason)
             if w.operation is Operation.REQUEST_COVER else w for w in writes]
 
 

@@ -30,7 +30,7 @@ PENDING = RequestStatus.pending()
 DECISIONS_BOOKMARK = "insurer:decisions"           # in the store's bookmarks table: the feed's latest decided_at
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CoverOnDate:
     """The cover in force on a date, and the next change already decided (a reduction with notice)."""
     decision_id: str
@@ -180,8 +180,10 @@ class Ledger:
                 later = row
         if in_force is None:
             return None
-        return CoverOnDate(in_force["decision_id"], in_force["status"], Decimal(in_force["amount"]),
-                           in_force["currency"], in_force["valid_until"], in_force["effective_date"],
+        return CoverOnDate(decision_id=in_force["decision_id"], status=in_force["status"],
+                           amount=Decimal(in_force["amount"]),
+                           currency=in_force["currency"], valid_until=in_force["valid_until"],
+                           effective_date=in_force["effective_date"],
                            reduced=in_force["request_id"] is None and in_force["status"] == "partial",
                            next_change=later)
 

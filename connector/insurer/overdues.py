@@ -47,7 +47,7 @@ def declare_after_days(terms) -> int:
     return max(0, terms.overdue_notification_days - terms.deadline_warning_days)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Overdue:
     """An undisputed invoice of the snapshot at or past the declaration threshold."""
     invoice_id: str
@@ -80,7 +80,8 @@ def overdues(open_items: dict, terms, as_of: dt.date, insolvent=frozenset()) -> 
         if inv.disputed or due is None or (as_of - due).days < threshold and inv.customer_id not in insolvent:
             continue
         found.setdefault(inv.customer_id, []).append(
-            Overdue(inv.id, inv.customer_id, inv.number, due, inv.amount_residual, inv.currency))
+            Overdue(invoice_id=inv.id, customer_id=inv.customer_id, number=inv.number, due_date=due,
+                    amount=inv.amount_residual, currency=inv.currency))
     for rows in found.values():
         rows.sort(key=lambda o: (o.due_date, o.invoice_id))
     return found

@@ -34,7 +34,7 @@ __all__ = ["RetryPolicy", "Answer", "Transport", "to_json"]
 log = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class RetryPolicy:
     attempts: int = 4               # tries per call, the first included
     backoff: float = 0.5            # seconds before the 2nd try; doubles each try, with jitter

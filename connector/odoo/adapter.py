@@ -40,7 +40,8 @@ def open_session(erp, streams, memo=None) -> ErpSession:
     except BaseException:
         client.close()
         raise
-    return ErpSession("odoo", streams, reader, writer, client.close, access_hint=ACCESS_HINT.format(user=erp.user),
+    return ErpSession(kind="odoo", streams=streams, reader=reader, writer=writer, logout=client.close,
+                      access_hint=ACCESS_HINT.format(user=erp.user),
                       memo={"user_id": client.user_id, "signature": signature, "fields": reader.known_fields},
                       remembered=same)
 

@@ -79,11 +79,12 @@ class OdooWriter:
     def hold_states(self, customer_ids) -> dict[str, HoldState]:
         partners = sorted({self.ids.erp(i) for i in customer_ids})
         if not partners or not self.enforced:
-            return {self.ids.canonical(p): HoldState(False) for p in partners}
+            return {self.ids.canonical(p): HoldState(on_hold=False) for p in partners}
         rows = self.client.read(PARTNER, partners, list(STATE_FIELDS))
         return {self.ids.canonical(r["id"]): HoldState(
-            bool(r[HOLD]), r[REASON] or None, r[RULES] or None, r[SINCE] or None, bool(r[REQUEST_PENDING]),
-            r[ORIGIN] or None, bool(r[FLAG]), r[FLAG_REASON] or None) for r in rows}
+            on_hold=bool(r[HOLD]), reason=r[REASON] or None, rules=r[RULES] or None, since=r[SINCE] or None,
+            request_pending=bool(r[REQUEST_PENDING]),
+            origin=r[ORIGIN] or None, flagged=bool(r[FLAG]), flag_reason=r[FLAG_REASON] or None) for r in rows}
 
     def flagged(self) -> set[str]:
         if not self.enforced:
@@ -355,13 +356,18 @@ class OdooWriter:
         raise ValueError(f"{operation!r} does not write partner fields")
 
     def _currency(self, code) -> int | bool:
-        """The res.currency id of an ISO code (active or not), looked up once per session; False if none."""
+        """The res.currency id of an ISO code (active or not), looked up once per session; False for no code.
+        A code Odoo does not have refuses the write: an amount without its currency would be misread."""
         if not code:
             return False
         if code not in self._currencies:
             found = self.client.search("res.currency", [("name", "=", code), ("active", "in", [True, False])],
                                        limit=1)
-            self._currencies[code] = found[0] if found else False
+            self._currencies[code] = found[0] if found else None
+        if self._currencies[code] is None:
+            raise ErpRefused(f"Odoo has no currency {code}: the amount is not written without it",
+                             where=f"res.currency,{code}", hint=f"add the currency {code} in Odoo (it may stay "
+                             "inactive), or correct the cover's currency at the insurer")
         return self._currencies[code]
 
     def _unenforced_hold(self, customer_id, reason, rules) -> Outcome:

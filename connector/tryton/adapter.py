@@ -17,5 +17,6 @@ def open_session(erp, streams, memo=None) -> ErpSession:
     """`memo` is not used: a Tryton session is checked in full each time."""
     client = TrytonClient(erp.url, erp.database, timeout=erp.timeout)
     client.login(erp.user, erp.password)
-    return ErpSession("tryton", streams, TrytonReader(client), TrytonWriter(client), client.logout,
+    return ErpSession(kind="tryton", streams=streams, reader=TrytonReader(client), writer=TrytonWriter(client),
+                      logout=client.logout,
                       access_hint=ACCESS_HINT.format(user=erp.user))

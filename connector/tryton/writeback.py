@@ -46,6 +46,7 @@ class TrytonWriter:
 
     def __init__(self, client):
         self.client = client
+        self._currency = None
 
     @property
     def actor(self) -> str:
@@ -56,9 +57,11 @@ class TrytonWriter:
         if not parties:
             return {}
         rows = self.client.read(PARTY, parties, STATE)
-        return {self.ids.canonical(r['id']): HoldState(bool(r[HOLD]), r[REASON] or None, r[RULE] or None,
-            r[SINCE].isoformat() if r[SINCE] else None, bool(r[REQUEST_PENDING]), r[ORIGIN] or None,
-            bool(r[FLAG]), r[FLAG_REASON] or None) for r in rows}
+        return {self.ids.canonical(r['id']): HoldState(on_hold=bool(r[HOLD]), reason=r[REASON] or None,
+                                                       rules=r[RULE] or None,
+            since=r[SINCE].isoformat() if r[SINCE] else None, request_pending=bool(r[REQUEST_PENDING]),
+            origin=r[ORIGIN] or None,
+            flagged=bool(r[FLAG]), flag_reason=r[FLAG_REASON] or None) for r in rows}
 
     def flagged(self) -> set[str]:
         return {self.ids.canonical(i) for i in self.client.search(PARTY, [(FLAG, '=', True)])}
@@ -86,6 +89,14 @@ class TrytonWriter:
             return Outcome.ALREADY_THERE
         self.client.write(PARTY, [party], {HOLD: False, REASON: None, RULE: None, SINCE: None, ORIGIN: None})
         return Outcome.WRITTEN
+
+    def _company_currency(self) -> str:
+        """The ISO code of the user's company's currency, read once."""
+        if self._currency is None:
+            company, = self.client.read('company.company', [self.client.context['company']], ['currency'])
+            currency, = self.client.read('currency.currency', [company['currency']], ['code'])
+            self._currency = currency['code']
+        return self._currency
 
     def _hold(self, customer_id) -> tuple[int, str | None]:
         """The party and whose hold it has now: CREDIT_GUARD, MANUAL or None (not held). Every hold write
@@ -132,9 +143,13 @@ class TrytonWriter:
         return outcome
 
     def set_cover(self, customer_id, *, amount, currency, status, valid_until, request_pending) -> Outcome:
-        """The add-on's cover fields; the add-on keeps the cover in company currency (`currency` is checked
-        by the caller against the company's: connector/insurer/flow.py)."""
+        """The add-on's cover fields. The add-on keeps the cover in company currency: a cover in another
+        currency is refused, not written as if it were the company's."""
         party = self.ids.erp(customer_id)
+        if currency and currency != self._company_currency():
+            raise ErpRefused(f'the Tryton add-on keeps covers in company currency {self._company_currency()}: '
+                f'a cover of {amount} {currency} is not written', where=f'{PARTY},{party}.{COVER_AMOUNT}',
+                hint='ask the insurer for the cover in company currency')
         wanted = {COVER_AMOUNT: None if amount is None else Decimal(amount), COVER_STATUS: status,
             COVER_VALID_UNTIL: dt.date.fromisoformat(valid_until) if valid_until else None,
             REQUEST_PENDING: bool(request_pending)}

@@ -23,7 +23,7 @@ from .figures import money
 ISSUE, DUE, PAY, COVER = range(4)       # same-day order: an invoice exists before it falls due or is paid
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PolicyRun:
     """One policy's replay: holds as they start and end, and the invoices issued while held."""
     policy: object
@@ -42,7 +42,7 @@ class PolicyRun:
 def policy_run(policy, engine) -> PolicyRun:
     """A replay of `policy`: a customer is held when a rule with a hold action fires (DESIGN.md §6)."""
     holding = frozenset(i for i, rule in enumerate(policy.rules) if any(a.kind == Action.HOLD for a in rule.actions))
-    return PolicyRun(policy, engine, holding)
+    return PolicyRun(policy=policy, engine=engine, hold_rules=holding)
 
 
 def replay_dates(start: dt.date, end: dt.date, every_days: int) -> list[dt.date]:

@@ -17,7 +17,7 @@ BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
 BATCH = 20_000
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Book:
     """One customer's (or the company's) receivables, sales and payment behaviour, in cents."""
     receivable: int = 0            # posted invoices' residual, credit notes negative (= open_receivables)

@@ -55,7 +55,8 @@ def cycle_calls(session, customer) -> list:
               (Operation.SET_ALLOWANCE, ALLOWANCE),
               (Operation.CLEAR_FLAG, {}),
               (Operation.RELEASE_HOLD, {})]
-    return [apply(session.writer, Write(f"k{n}", customer, "Acme", operation, payload))
+    return [apply(session.writer,
+                  Write(key=f"k{n}", customer_id=customer, customer_name="Acme", operation=operation, payload=payload))
             for n, (operation, payload) in enumerate(writes)]
 
 

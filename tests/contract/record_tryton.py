@@ -44,17 +44,23 @@ def cycle_calls(session, customer_id) -> list:
             pass
         session.reader.ids(stream)
     session.writer.hold_states([customer_id])
-    writes = [Write("k1", customer_id, "Acme Trading", Operation.PLACE_HOLD,
-                    {"reason": "Exposure 1,300.00 exceeds credit limit 1,000.00", "rules": "credit_limit.exceeded"}),
-              Write("k2", customer_id, "Acme Trading", Operation.ADD_NOTE,
-                    {"text": "Credit Guard flag (overdue.flag): Overdue 70 days", "marker": "[creditguard k2]"}),
-              Write("k2", customer_id, "Acme Trading", Operation.ADD_NOTE,
-                    {"text": "Credit Guard flag (overdue.flag): Overdue 70 days", "marker": "[creditguard k2]"}),
-              Write("k3", customer_id, "Acme Trading", Operation.REQUEST_COVER,
-                    {"text": "Credit Guard cover request: 2,000", "marker": "[creditguard k3]"}),
-              Write("k5", customer_id, "Acme Trading", Operation.SET_ALLOWANCE, ALLOWANCE),
-              Write("k5", customer_id, "Acme Trading", Operation.SET_ALLOWANCE, ALLOWANCE),
-              Write("k4", customer_id, "Acme Trading", Operation.RELEASE_HOLD, {})]
+    writes = [Write(key="k1", customer_id=customer_id, customer_name="Acme Trading", operation=Operation.PLACE_HOLD,
+                    payload={"reason": "Exposure 1,300.00 exceeds credit limit 1,000.00",
+                             "rules": "credit_limit.exceeded"}),
+              Write(key="k2", customer_id=customer_id, customer_name="Acme Trading", operation=Operation.ADD_NOTE,
+                    payload={"text": "Credit Guard flag (overdue.flag): Overdue 70 days",
+                             "marker": "[creditguard k2]"}),
+              Write(key="k2", customer_id=customer_id, customer_name="Acme Trading", operation=Operation.ADD_NOTE,
+                    payload={"text": "Credit Guard flag (overdue.flag): Overdue 70 days",
+                             "marker": "[creditguard k2]"}),
+              Write(key="k3", customer_id=customer_id, customer_name="Acme Trading", operation=Operation.REQUEST_COVER,
+                    payload={"text": "Credit Guard cover request: 2,000", "marker": "[creditguard k3]"}),
+              Write(key="k5", customer_id=customer_id, customer_name="Acme Trading", operation=Operation.SET_ALLOWANCE,
+                    payload=ALLOWANCE),
+              Write(key="k5", customer_id=customer_id, customer_name="Acme Trading", operation=Operation.SET_ALLOWANCE,
+                    payload=ALLOWANCE),
+              Write(key="k4", customer_id=customer_id, customer_name="Acme Trading", operation=Operation.RELEASE_HOLD,
+                    payload={})]
     outcomes = [apply(session.writer, write) for write in writes]
     session.writer.hold_states([customer_id])
     return outcomes
@@ -74,7 +80,8 @@ def main():
 
         adapter.TrytonClient = RecordedClient
         try:
-            config = ErpConfig("tryton", server.url, database, "connector", USERS["connector"])
+            config = ErpConfig(kind="tryton", url=server.url, database=database, user="connector",
+                               password=USERS["connector"])
             session = erp.connect(config)
             try:
                 print(cycle_calls(session, str(ids["Acme Trading"])))

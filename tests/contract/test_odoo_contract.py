@@ -25,8 +25,8 @@ def config_of(cassette) -> ErpConfig:
     """The connector's config as recorded: a password up to 18.0, an API key from 19.0 (both scrubbed)."""
     secret = "any secret: the cassette is scrubbed"
     if int(cassette.stem.split("-")[1].split(".")[0]) >= 19:
-        return ErpConfig("odoo", URL, "recorded", "creditguard", api_key=secret)
-    return ErpConfig("odoo", URL, "recorded", "creditguard", secret)
+        return ErpConfig(kind="odoo", url=URL, database="recorded", user="creditguard", api_key=secret)
+    return ErpConfig(kind="odoo", url=URL, database="recorded", user="creditguard", password=secret)
 
 
 @pytest.fixture

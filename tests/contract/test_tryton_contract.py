@@ -16,7 +16,8 @@ from tests.contract import tryton_book as book
 from tests.contract.cassette import SCRUBBED, Replayer, mount, replayed_snapshot
 from tests.contract.record_tryton import MISSPELT, cycle_calls
 
-CONFIG = ErpConfig("tryton", "http://tryton.test", "recorded", "connector", "any password: the cassette is scrubbed")
+CONFIG = ErpConfig(kind="tryton", url="http://tryton.test", database="recorded", user="connector",
+                   password="any password: the cassette is scrubbed")
 
 
 @pytest.fixture

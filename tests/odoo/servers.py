@@ -41,7 +41,7 @@ class Server:
     def config(self, **changes) -> ErpConfig:
         """The connector's ErpConfig for this server."""
         values = {"password": self.password, "api_key": self.api_key, **changes}
-        return ErpConfig("odoo", self.url, self.database, self.user, **values)
+        return ErpConfig(kind="odoo", url=self.url, database=self.database, user=self.user, **values)
 
     def client(self, login, password) -> OdooClient:
         """A user of this server logged in with a password (over JSON-RPC, which every series serves)."""

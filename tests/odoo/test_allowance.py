@@ -32,8 +32,9 @@ def allowance(session, partner, currency, amount, *, exposure="9850.00", flag=No
                "flag_rule": "credit_limit.near" if flag is not None else "",
                "flag_bound": "the 9,000.00 that rule credit_limit.near allows" if flag is not None else "",
                "exposure": exposure, "currency": currency, "as_of": when or as_of()}
-    return apply(session.writer, Write(f"allowance-{partner}", str(partner), "customer", Operation.SET_ALLOWANCE,
-                                       payload))
+    return apply(session.writer,
+                 Write(key=f"allowance-{partner}", customer_id=str(partner), customer_name="customer",
+                       operation=Operation.SET_ALLOWANCE, payload=payload))
 
 
 def confirm(client, order, **context):

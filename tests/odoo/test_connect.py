@@ -18,8 +18,9 @@ def service(admin, books):
     JSON-RPC (the login the memo spares; JSON-2 has none) on every series."""
     login, password = books.user("service", CONNECTOR)
     [user] = admin.search("res.users", [("login", "=", login)])
-    return {"id": user, "config": lambda secret=password: ErpConfig("odoo", admin.url, admin.database, login, secret,
-                                                                    protocol="jsonrpc")}
+    return {"id": user,
+            "config": lambda secret=password: ErpConfig(kind="odoo", url=admin.url, database=admin.database,
+                                                        user=login, password=secret, protocol="jsonrpc")}
 
 
 @pytest.fixture

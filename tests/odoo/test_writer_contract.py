@@ -1,5 +1,7 @@
 """The ERP write contract (tests/writer_contract.py) on a real Odoo of each series, through the connector's
 session."""
+from decimal import Decimal
+
 import pytest
 
 from tests.writer_contract import CASES, Harness
@@ -19,8 +21,16 @@ def harness(session, admin, books):
         return bool(row["credit_guard_hold"]), row["credit_guard_hold_origin"] or None, \
             row["credit_guard_hold_reason"] or None
 
+    def cover(customer):
+        [row] = admin.read("res.partner", [int(customer)], ["credit_guard_cover_amount", "credit_guard_cover_currency"])
+        if not row["credit_guard_cover_amount"] and not row["credit_guard_cover_currency"]:
+            return None, None
+        currency = row["credit_guard_cover_currency"] and row["credit_guard_cover_currency"][1]
+        return Decimal(str(round(row["credit_guard_cover_amount"], 2))).quantize(Decimal("0.01")), currency or None
+
     missing = max(admin.search("res.partner", [], order="id desc", limit=1)) + 100000
-    return Harness(session.writer, lambda: str(books.customer("Contract Customer")), set_hold, hold, str(missing))
+    return Harness(session.writer, lambda: str(books.customer("Contract Customer")), set_hold, hold, str(missing),
+                   cover)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__)

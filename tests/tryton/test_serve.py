@@ -37,12 +37,16 @@ def serve(make_config):
         service.stop()
 
 
+# one keep-alive client, as a webhook sender would use (a client per request costs it a TLS context)
+HTTP = httpx.Client(timeout=10)
+
+
 def post(base, change, secret=SECRET, signature=None):
     body = json.dumps(change).encode()
     headers = {'Content-Type': 'application/json'}
     if signature is not False:
         headers[SIGNATURE_HEADER] = signature or sign(secret, body)
-    return httpx.post(f'{base}/webhook', content=body, headers=headers, timeout=10)
+    return HTTP.post(f'{base}/webhook', content=body, headers=headers)
 
 
 def allowance(client, party):
@@ -80,11 +84,11 @@ def test_a_signed_change_rechecks_the_customer_and_writes_its_new_allowance(serv
     wait_for(lambda: not service.health()[1]['pending_changes'])        # the re-check is recorded
     assert Decimal(allowance(admin, party)['creditguard_exposure']) == Decimal('8700.00')
     assert cycles(service, 're-check') == 1 and cycles(service, 'scheduled') == 1
-    metrics = httpx.get(f'{base}/metrics', timeout=10).text
+    metrics = HTTP.get(f'{base}/metrics').text
     assert 'creditguard_changes_received_total 1' in metrics
     assert 'creditguard_cycles_total{kind="re-check",outcome="ok"} 1' in metrics
     assert 'creditguard_erp_writes_total{operation="set_allowance"}' in metrics
-    health = httpx.get(f'{base}/health', timeout=10)
+    health = HTTP.get(f'{base}/health')
     assert health.status_code == 200 and health.json()['status'] == 'ok'
 
 
@@ -101,7 +105,7 @@ def test_a_bad_or_missing_signature_is_401_and_nothing_is_done(serve, party, sig
     time.sleep(0.3)
     assert service.metrics.changes == 0 and cycles(service, 're-check') == 0
     assert 'creditguard_webhooks_rejected_total{reason="signature"} 1' in \
-        httpx.get(f'{base}/metrics', timeout=10).text
+        HTTP.get(f'{base}/metrics').text
 
 
 @pytest.mark.parametrize('body, field', [
@@ -142,13 +146,13 @@ def test_tryton_down_while_a_change_waits_is_retried_and_the_change_is_not_lost(
         assert post(base, {'event': 'account.invoice.post', 'model': 'account.invoice', 'ids': [1],
                            'customers': [str(party)]}).status_code == 202
         wait_for(lambda: cycles(service, 're-check', 'error') >= 2)      # tried, failed, tried again
-        assert httpx.get(f'{base}/health', timeout=10).status_code == 503
+        assert HTTP.get(f'{base}/health').status_code == 503
         assert Decimal(allowance(admin, party)['creditguard_allowance']) == Decimal('2300.00')
         proxy.down = False
         wait_for(lambda: Decimal(allowance(admin, party)['creditguard_allowance']) == Decimal('1300.00'))
         wait_for(lambda: not service.health()[1]['pending_changes'])        # the re-check is recorded
-        assert httpx.get(f'{base}/health', timeout=10).status_code == 200
-        assert 'creditguard_erp_errors_total' in httpx.get(f'{base}/metrics', timeout=10).text
+        assert HTTP.get(f'{base}/health').status_code == 200
+        assert 'creditguard_erp_errors_total' in HTTP.get(f'{base}/metrics').text
     finally:
         proxy.close()
 

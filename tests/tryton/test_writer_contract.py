@@ -1,5 +1,6 @@
 """The ERP write contract (tests/writer_contract.py) on the real Tryton, through the connector user's writer."""
 import itertools
+from decimal import Decimal
 
 import pytest
 
@@ -21,9 +22,17 @@ def harness(admin, connector, books):
         return bool(row['creditguard_hold']), row['creditguard_hold_origin'] or None, \
             row['creditguard_hold_reason'] or None
 
+    def cover(customer):
+        row, = admin.read('party.party', [int(customer)], ['insurer_cover_amount'])
+        if row['insurer_cover_amount'] is None:
+            return None, None
+        company, = admin.read('company.company', [admin.context['company']], ['currency'])
+        currency, = admin.read('currency.currency', [company['currency']], ['code'])
+        return Decimal(row['insurer_cover_amount']), currency['code']      # the add-on: company currency
+
     missing = max(admin.search('party.party', [], 0, 1, [('id', 'DESC')])) + 100000
     return Harness(TrytonWriter(connector), lambda: str(books.create_customer(f'Contract Customer {next(_names)}')),
-                   set_hold, hold, str(missing))
+                   set_hold, hold, str(missing), cover)
 
 
 @pytest.mark.parametrize('case', CASES, ids=lambda case: case.__name__)
