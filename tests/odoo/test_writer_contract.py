@@ -22,10 +22,10 @@ def harness(session, admin, books):
             row["credit_guard_hold_reason"] or None
 
     def cover(customer):
-        [row] = admin.read("res.partner", [int(customer)], ["credit_guard_cover_amount", "credit_guard_cover_currency"])
-        if not row["credit_guard_cover_amount"] and not row["credit_guard_cover_currency"]:
+        [row] = admin.read("res.partner", [int(customer)], ["credit_guard_cover_amount", "credit_guard_cover_currency_id"])
+        if not row["credit_guard_cover_amount"] and not row["credit_guard_cover_currency_id"]:
             return None, None
-        currency = row["credit_guard_cover_currency"] and row["credit_guard_cover_currency"][1]
+        currency = row["credit_guard_cover_currency_id"] and row["credit_guard_cover_currency_id"][1]
         return Decimal(str(round(row["credit_guard_cover_amount"], 2))).quantize(Decimal("0.01")), currency or None
 
     missing = max(admin.search("res.partner", [], order="id desc", limit=1)) + 100000
