@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	@# the build backend's warnings about folders named like the packages are for us, not for the user
+	@# the build backend's warning about an editable install (a checkout's folders may shadow packages) is for us
 	PYTHONWARNINGS=ignore $(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 

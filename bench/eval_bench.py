@@ -62,17 +62,36 @@ def python_of() -> str:
     return str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
 
 
-def evaluate_cmd(python, snapshot, engine, jobs) -> list[str]:
-    cmd = [python, "-m", "connector.cli", "evaluate", "--snapshot", str(snapshot), "--format", "json"]
+def evaluate_cmd(python, root: Path, snapshot, engine, jobs) -> list[str]:
+    """`creditguard evaluate` of the checkout at `root` (see checkout_env)."""
+    module = "creditguard.connector.cli" if namespaced(root) else "connector.cli"     # before the namespace
+    cmd = [python, "-m", module, "evaluate", "--snapshot", str(snapshot), "--format", "json"]
     cmd += ["--engine", engine] if engine else []
     cmd += ["--jobs", str(jobs)] if jobs else []
     return cmd
 
 
+def namespaced(root: Path) -> bool:
+    """Whether the checkout installs as `creditguard.connector` (since the house moved connector/ into rooms)."""
+    return (root / "connector" / "cli" / "__main__.py").exists()
+
+
 def checkout_env(root: Path) -> dict:
-    """The environment that makes `python -m connector.cli` run the code of the checkout at `root`."""
+    """The environment that makes evaluate_cmd run the code of the checkout at `root`, whatever is installed.
+
+    A checkout installs its folders as `creditguard.connector`, `creditguard.rules`, ...: a folder holding only a
+    link `creditguard` -> `root` makes that a namespace package on PYTHONPATH, found before the installed one.
+    An older checkout imported `connector` from its top."""
+    path = root
+    if namespaced(root):
+        path = OUT / "ns" / root.name
+        link = path / "creditguard"
+        path.mkdir(parents=True, exist_ok=True)
+        if not link.is_symlink() or link.resolve() != root.resolve():
+            link.unlink(missing_ok=True)
+            link.symlink_to(root.resolve(), target_is_directory=True)
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(root) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(path) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["PYTHONWARNINGS"] = "ignore"
     return env
 
@@ -127,7 +146,7 @@ def main(argv=None) -> int:
     if not args.no_floor:
         floor_cmd = [sys.executable, str(BENCH / "floor.py"), str(snapshot)]
         contenders.append(Contender("floor", floor_cmd + (["--json", str(OUT / "floor.json")] if args.write else [])))
-    head = Contender("evaluate", evaluate_cmd(python, snapshot, args.engine, args.jobs), cwd=REPO,
+    head = Contender("evaluate", evaluate_cmd(python, REPO, snapshot, args.engine, args.jobs), cwd=REPO,
                      env=checkout_env(REPO), stdout=OUT / "evaluate.json" if args.write else None)
     contenders.append(head)
     ref = None
@@ -137,7 +156,7 @@ def main(argv=None) -> int:
         except subprocess.CalledProcessError as exc:
             print(f"eval_bench: cannot check out {args.vs}: {exc.stderr.strip()}", file=sys.stderr)
             return 2
-        ref = Contender(f"evaluate@{args.vs}", evaluate_cmd(python, snapshot, args.engine, args.jobs), cwd=root,
+        ref = Contender(f"evaluate@{args.vs}", evaluate_cmd(python, root, snapshot, args.engine, args.jobs), cwd=root,
                         env=checkout_env(root), stdout=OUT / "evaluate-ref.json" if args.write else None)
         contenders.append(ref)
     if len(contenders) < 2:

@@ -32,7 +32,7 @@ Creates, deterministically (fixed seed), as superuser with mail tracking off, in
 Then it back-dates create_date/write_date of what it made to when it would have been entered (invoice and its
 lines: invoice date 07:00 + a few minutes; a paid line: its last payment's date; partners: before the first
 invoice; orders: their order date), capped at one hour ago. Without this every record carries the few minutes
-of the build as write_date, and an incremental read (back to its bookmark less connector/odoo/reader.py
+of the build as write_date, and an incremental read (back to its bookmark less connector/erp/odoo/reader.py
 OVERLAP = 120 s) would re-read whatever the last two minutes of the build wrote.
 
 Prints a line per step with the elapsed time, and a final count check.

@@ -27,7 +27,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.reaction_bench import SECRET, _healthy, free_port, measure, print_results, start_serve, wait  # noqa: E402,E501
-from connector.odoo.client import OdooClient  # noqa: E402
+from creditguard.connector.erp.odoo.client import OdooClient  # noqa: E402
 from tests.odoo.books import OdooBooks  # noqa: E402
 
 FIELDS = ["credit_guard_allowance", "credit_guard_exposure", "credit_guard_allowance_as_of"]

@@ -12,12 +12,12 @@ against the raw `search_read` floor, a full cycle, and an incremental cycle afte
    - floor: for each stream of mappings/odoo/*.yaml (mappings.mapper.load_mappings('odoo')), the same model,
      domain (connector.reading.domain_for, the user's company), fields (the stream's, less optional ones the
      server lacks, plus the replication key), context, page size and id-keyset paging (`id > last`, `order id
-     asc`) as connector/odoo/reader.py, with the server's own search_read; then the same related records with
+     asc`) as connector/erp/odoo/reader.py, with the server's own search_read; then the same related records with
      search_read [('id', 'in', <1000 ids>)]. Plain JSON-RPC over one keep-alive connection (http.client, json),
      logged in and the field lists fetched beforehand: no mapping, no store, no checks;
-   - full sync: connector.cycle.sync(config, full=True) on a fresh store (what `creditguard sync --config F
+   - full sync: cycle.run.sync(config, full=True) on a fresh store (what `creditguard sync --config F
      --full` runs: login, access and fields check, read, map, store); floor and full sync alternate;
-   - full cycle: connector.cycle.run_cycle(config, full=True) on a fresh store (read + evaluate + plan +
+   - full cycle: cycle.run.run_cycle(config, full=True) on a fresh store (read + evaluate + plan +
      write). The first one on a new bench database writes every hold, flag and note; later ones find them in
      Odoo and write (almost) nothing: both are reported;
    - incremental cycle: --changes (100) open invoices paid with account.payment.register over JSON-RPC as the
@@ -54,13 +54,13 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from connector import cycle as cycle_module  # noqa: E402
+from creditguard.connector.cycle import run as cycle_module  # noqa: E402
 from syncbench import (CYCLE_PHASES, PhaseTimer, best_median, copy_store, ids_in, machine,  # noqa: E402
                         profile_full_sync, stored)
-from connector import erp as erp_module  # noqa: E402
-from connector.config import load_config  # noqa: E402
-from connector.reading import CHUNK, domain_for  # noqa: E402
-from mappings.mapper import load_mappings  # noqa: E402
+from creditguard.connector.erp import contract as erp_module  # noqa: E402
+from creditguard.connector.config import load_config  # noqa: E402
+from creditguard.connector.erp.reading import CHUNK, domain_for  # noqa: E402
+from creditguard.mappings.mapper import load_mappings  # noqa: E402
 
 BUILDER = REPO / 'bench' / 'odoo_bulk.py'
 OUT = REPO / 'bench' / 'out'
@@ -126,11 +126,11 @@ class Session:
 # -- measuring helpers ----------------------------------------------------------------------------
 
 class RpcMeter:
-    """Counts the connector's RPC round trips and their time (wraps connector/odoo/client.py `_post`),
+    """Counts the connector's RPC round trips and their time (wraps connector/erp/odoo/client.py `_post`),
     and the CPU time of this process and of the Odoo server process."""
 
     def __init__(self, server_pid=None):
-        from connector.odoo import client as odoo_client
+        from creditguard.connector.erp.odoo import client as odoo_client
         self.server_pid = server_pid
         self.calls, self.seconds = 0, 0.0
         self._cpu = (0.0, 0.0)
@@ -172,7 +172,7 @@ class RpcMeter:
 
 def floor_plan(session, streams, company):
     """Per stream: (model, domain, fields, context, page size, related [(name, model, head, field, fields)]),
-    as connector/odoo/reader.py asks for them. Fetched before the timing (fields_get for optional fields)."""
+    as connector/erp/odoo/reader.py asks for them. Fetched before the timing (fields_get for optional fields)."""
     plan = {}
     for name, stream in streams.items():
         known = {}

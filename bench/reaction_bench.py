@@ -1,6 +1,6 @@
 """Reaction bench: a change in a real Tryton -> the customer's allowance written back, through `creditguard serve`.
 
-Starts the embedded Tryton (connector/tryton/embedded.py) with a fresh database, books `--customers` customers
+Starts the embedded Tryton (connector/testing/tryton.py) with a fresh database, books `--customers` customers
 with a credit limit and an invoice each, runs `creditguard serve` as its own process on loopback, and points the
 Tryton add-on's notices at it (Party > Configuration > Credit Guard). Then, `--changes` times, it makes one change
 as a user would — a customer invoice posted, or a sale confirmed, alternately, for a customer in turn — and
@@ -28,7 +28,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.syncbench import machine  # noqa: E402
-from connector.tryton.embedded import USERS, EmbeddedTryton  # noqa: E402
+from creditguard.connector.testing.tryton import USERS, EmbeddedTryton  # noqa: E402
 from examples.tryton.books import Books  # noqa: E402
 
 SECRET = "bench secret"
@@ -107,7 +107,7 @@ def start_serve(erp_section: str, folder: Path, port: int):
     config = folder / "creditguard.toml"
     config.write_text(f'{erp_section}\n[store]\npath = "store.sqlite"\n\n[serve]\naddress = "127.0.0.1:{port}"\n'
                       f'every = 3600\n')
-    service = subprocess.Popen([sys.executable, "-m", "connector.cli", "serve", "--config", str(config)],
+    service = subprocess.Popen([sys.executable, "-m", "creditguard.connector.cli", "serve", "--config", str(config)],
                                env={**os.environ, "CREDITGUARD_SERVE_SECRET": SECRET},
                                stderr=open(Path(os.environ.get("BENCH_LOG", folder / "serve.log")), "w"))
     return service, f"http://127.0.0.1:{port}"

@@ -16,8 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from connector import cycle as cycle_module
-from connector.store import Store
+from creditguard.connector.cycle import run as cycle_module
+from creditguard.connector.cycle.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / 'bench' / 'out'
@@ -26,7 +26,7 @@ CYCLE_PHASES = ('connect', 'read_changes', '_decide', '_record_plan', '_write', 
 
 
 class PhaseTimer:
-    """Times the phases of connector.cycle.sync / run_cycle by wrapping the names they call (no connector change)."""
+    """Times the phases of cycle.run.sync / run_cycle by wrapping the names they call (no connector change)."""
 
     def __init__(self, names=SYNC_PHASES):
         self.seconds = {}
@@ -56,7 +56,7 @@ def ids_in(value):
 
 def copy_store(source, target):
     """A consistent copy of a store (SQLite in WAL mode) through the backup API, with the ERP memo beside it
-    (connector/cycle.py erp_memo: a cron's one-shot cycles find the one their last cycle left)."""
+    (connector/cycle/run.py erp_memo: a cron's one-shot cycles find the one their last cycle left)."""
     src, dst = sqlite3.connect(source), sqlite3.connect(target)
     try:
         src.backup(dst)

@@ -3,17 +3,17 @@
 
     .venv/bin/python bench/tryton_sync_bench.py [--repeat 3] [--changes 100] [--profile]
 
-1. The bench database: the embedded template (connector/tryton/embedded.py) filled by bench/tryton_bulk.py,
+1. The bench database: the embedded template (connector/testing/tryton.py) filled by bench/tryton_bulk.py,
    run in-process by the Tryton venv's python (about 7 minutes). Cached as .tryton/bench/<key>.sqlite, the key
    being a hash of tryton_bulk.py, the template key and the sizes; later runs copy it (seconds).
 2. One embedded server on 127.0.0.1 serving a copy of it (`bench`), every figure taken in this one run:
    - floor: for each stream of mappings/tryton/*.yaml, the same model, domain and fields (plus the
      replication key) with TrytonClient.search_read (keyset pages of 1000), then the same related records
      with search_read [('id', 'in', <1000 ids>)]; nothing else (logged in beforehand, no mapping, no store);
-   - full sync: connector.cycle.sync(config, full=True) on a fresh store (what `creditguard sync --config F
+   - full sync: cycle.run.sync(config, full=True) on a fresh store (what `creditguard sync --config F
      --full` runs), login and fields check included; floor and full sync alternate, best and median of N;
    - incremental: 100 invoices paid with Tryton's pay wizard (admin, JSON-RPC), then
-     connector.cycle.sync(config) on copies of the store of the last full sync: time and records read per
+     cycle.run.sync(config) on copies of the store of the last full sync: time and records read per
      stream; its stored records are compared with those of a new full sync.
 3. A table on stdout; the figures as JSON in bench/out/tryton_sync.json. Besides wall time, each measure has
    the CPU seconds of this process and of the server process (/proc): steadier than wall time on a shared
@@ -43,15 +43,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from connector import cycle as cycle_module  # noqa: E402
+from creditguard.connector.cycle import run as cycle_module  # noqa: E402
 from syncbench import (PhaseTimer, best_median, copy_store, ids_in, machine,  # noqa: E402
                         profile_full_sync, stored)
-from connector.config import load_config  # noqa: E402
-from connector.reading import domain_for  # noqa: E402
-from connector.tryton.embedded import USERS, EmbeddedTryton  # noqa: E402
-from connector.tryton.rpc import TrytonClient  # noqa: E402
+from creditguard.connector.config import load_config  # noqa: E402
+from creditguard.connector.erp.reading import domain_for  # noqa: E402
+from creditguard.connector.testing.tryton import USERS, EmbeddedTryton  # noqa: E402
+from creditguard.connector.erp.tryton.rpc import TrytonClient  # noqa: E402
 from examples.tryton.books import Books  # noqa: E402
-from mappings.mapper import load_mappings  # noqa: E402
+from creditguard.mappings.mapper import load_mappings  # noqa: E402
 
 BUILDER = REPO / 'bench' / 'tryton_bulk.py'
 OUT = REPO / 'bench' / 'out'
@@ -294,7 +294,7 @@ def main(argv=None):
             print(f'  incremental {n}: {incrementals[-1]["seconds"]:.2f} s, read {incrementals[-1]["read"]}',
                 flush=True)
         results['incremental'] = incrementals
-        # right after, on the same store: what the 120 s overlap (connector/tryton/reader.py OVERLAP) re-reads
+        # right after, on the same store: what the 120 s overlap (connector/erp/tryton/reader.py OVERLAP) re-reads
         again = run_sync(config, work / f'incremental-{args.repeat}.sqlite', full=False, phases=phases,
             meter=meter)
         results['incremental_again'] = again

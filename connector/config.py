@@ -25,7 +25,7 @@
 
     [insurer]                           # optional: the credit insurer's API (connector/insurer/config.py)
 
-    [serve]                             # optional: `creditguard serve` (connector/serve.py)
+    [serve]                             # optional: `creditguard serve` (connector/cycle/serve.py)
     address = "127.0.0.1:8765"          # where the ERP's change notices are posted (default)
     secret = "..."                      # the shared secret of their HMAC (or CREDITGUARD_SERVE_SECRET)
     every = 300                         # seconds between scheduled cycles over every customer (default)
@@ -43,12 +43,12 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from mappings.errors import ConfigError, did_you_mean, first_problem
-from mappings.models import PolicyTerms
-from rules.evaluate import ENGINES
+from creditguard.mappings.errors import ConfigError, did_you_mean, first_problem
+from creditguard.mappings.models import PolicyTerms
+from creditguard.rules.evaluate import ENGINES
 
-from .erp import kinds
-from .insurer.config import InsurerConfig, load_insurer
+from creditguard.connector.erp.contract import kinds
+from creditguard.connector.insurer.config import InsurerConfig, load_insurer
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -39,7 +39,7 @@ def main() -> int:
             page = tmp / f"{command}.html"
             extra = ["--policy", str(REPO / "rules/policies/seed-default.yaml"), "--policy", str(tmp / "strict.yaml")] \
                 if command == "backtest" else []
-            subprocess.run([sys.executable, "-m", "connector.cli", command, option, str(snapshot), *extra,
+            subprocess.run([sys.executable, "-m", "creditguard.connector.cli", command, option, str(snapshot), *extra,
                             "--html", str(page)], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
             chromium.screenshot(page, DOCS / f"{command}.png", 1200, height)
             print(f"docs/{command}.png")

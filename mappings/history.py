@@ -1,8 +1,8 @@
 """Contract 1.1 checks: an invoice's payment history must add up to its residual, within its dates."""
 from __future__ import annotations
 
-from .errors import SnapshotError
-from .models import SNAPSHOT_FORMAT_HISTORY
+from creditguard.mappings.errors import SnapshotError
+from creditguard.mappings.models import SNAPSHOT_FORMAT_HISTORY
 
 
 def check_header(header, source: str) -> None:

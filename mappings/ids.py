@@ -6,7 +6,7 @@ False/None for "no record"; `canonical_id` accepts each of these. `IntegerIds` g
 the writers."""
 from __future__ import annotations
 
-from .errors import BadInput
+from creditguard.mappings.errors import BadInput
 
 __all__ = ["canonical_id", "IntegerIds"]
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from .models import CoverStatus, Currency, InsurerCover, Money, RecordId
+from creditguard.mappings.models import CoverStatus, Currency, InsurerCover, Money, RecordId
 
 __all__ = ["BuyerIdentity", "CoverRequest", "CoverDecision", "Cover", "BuyerGrade", "OverdueFiling", "ClaimFiling",
            "DecisionStatus", "RequestState", "UNKNOWN", "map_code"]

@@ -30,11 +30,13 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from .converters import CONVERTERS, SPLITTERS, MapContext
-from .errors import MappingError, SnapshotError, did_you_mean, first_problem
-from .ids import canonical_id
-from .models import ROW_MODELS
-from .yamlsrc import YamlSourceError, parse_yaml
+from creditguard.mappings.converters import CONVERTERS, SPLITTERS, MapContext
+from creditguard.mappings.odoo import converters as _odoo_converters      # noqa: F401  (they register by name)
+from creditguard.mappings.tryton import converters as _tryton_converters  # noqa: F401
+from creditguard.mappings.errors import MappingError, SnapshotError, did_you_mean, first_problem
+from creditguard.mappings.ids import canonical_id
+from creditguard.mappings.models import ROW_MODELS
+from creditguard.mappings.yamlsrc import YamlSourceError, parse_yaml
 
 __all__ = ["Stream", "MapLine", "load_stream", "load_mappings", "MAPPINGS_DIR", "TARGETS"]
 

@@ -15,10 +15,11 @@ from typing import Iterator
 
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import SnapshotError, first_problem
-from .history import check_header, check_history
-from .models import SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_HISTORY, Customer, Invoice, SaleOrder, Snapshot, SnapshotHeader
-from .scan import Unscannable, scan
+from creditguard.mappings.errors import SnapshotError, first_problem
+from creditguard.mappings.history import check_header, check_history
+from creditguard.mappings.models import (SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_HISTORY, Customer, Invoice, SaleOrder,
+    Snapshot, SnapshotHeader)
+from creditguard.mappings.scan import Unscannable, scan
 
 RECORD_LISTS = {"customers": Customer, "invoices": Invoice, "orders": SaleOrder}
 _ADAPTERS = {name: TypeAdapter(list[model]) for name, model in RECORD_LISTS.items()}

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 
-from mappings.vocab import Action
-from . import expr
-from .pyengine import compile_condition
+from creditguard.mappings.vocab import Action
+from creditguard.rules import expr
+from creditguard.rules.pyengine import compile_condition
 
 __all__ = ["Bound", "Allowance", "AllowanceSolver", "MOVING", "solver_for"]
 
@@ -68,7 +68,7 @@ class AllowanceSolver:
     """Allowances of one policy, decided by one engine (its `fired(view)` is the predicate)."""
 
     def __init__(self, policy, engine):
-        from .evaluate import numeric_view      # evaluate imports this module
+        from creditguard.rules.evaluate import numeric_view      # evaluate imports this module
         self.numeric_view = numeric_view
         self.policy = policy
         self.engine = engine

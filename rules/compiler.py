@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from . import expr
-from .facts import absent_facts
+from creditguard.rules import expr
+from creditguard.rules.facts import absent_facts
 
 MARKER, ZERO = "cg_fact", "cg_zero"
 _OPKEY = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}

@@ -9,8 +9,8 @@ import itertools
 import json
 import math
 
-from .compiler import MARKER, ZERO, compile_ruleset, set_flag, to_json
-from .facts import FACTS, VOCABULARIES, absent_facts
+from creditguard.rules.compiler import MARKER, ZERO, compile_ruleset, set_flag, to_json
+from creditguard.rules.facts import FACTS, VOCABULARIES, absent_facts
 
 try:
     import durable_rules_engine as _engine

@@ -7,11 +7,11 @@ import string
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
-from mappings.vocab import Action, Status
-from . import expr
-from .allowance import Allowance, solver_for
-from .facts import FACTS, NUMBER_FACTS, compute_facts
-from .pyengine import PythonEngine
+from creditguard.mappings.vocab import Action, Status
+from creditguard.rules import expr
+from creditguard.rules.allowance import Allowance, solver_for
+from creditguard.rules.facts import FACTS, NUMBER_FACTS, compute_facts
+from creditguard.rules.pyengine import PythonEngine
 
 # read once: an enum member costs ~0.2 µs to look up, and these are read for every customer
 _HOLD, _FLAG, _RELEASE = Action.HOLD, Action.FLAG, Action.RELEASE
@@ -74,7 +74,7 @@ def make_engine(name: str, policy):
     """The engine called `name`; durable-rules falls back to Python where it cannot run."""
     if name == "python":
         return PythonEngine(policy), None
-    from . import durable_engine
+    from creditguard.rules import durable_engine
     if not durable_engine.available():
         return PythonEngine(policy), f"durable-rules cannot run here ({durable_engine.IMPORT_ERROR}); " \
                                      f"using the Python engine"

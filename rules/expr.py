@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from mappings.errors import did_you_mean
+from creditguard.mappings.errors import did_you_mean
 
 CMP_OPS = ("<=", ">=", "==", "!=", "<", ">")
 FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}

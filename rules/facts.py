@@ -5,10 +5,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from mappings.models import COVER_IN_FORCE, COVER_STATUSES
-from mappings.money import cents_rates, from_cents, round_cent, signed, to_cents, to_company
+from creditguard.mappings.models import COVER_IN_FORCE, COVER_STATUSES
+from creditguard.mappings.money import cents_rates, from_cents, round_cent, signed, to_cents, to_company
 
-from .expr import Vocabulary
+from creditguard.rules.expr import Vocabulary
 
 
 ZERO = Decimal("0.00")

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mappings.errors import PolicyError, validation_problems
-from mappings.money import round_cent
-from mappings.vocab import Action as Kind
-from mappings.yamlsrc import YamlSourceError, load_yaml
+from creditguard.mappings.errors import PolicyError, validation_problems
+from creditguard.mappings.money import round_cent
+from creditguard.mappings.vocab import Action as Kind
+from creditguard.mappings.yamlsrc import YamlSourceError, load_yaml
 
-from . import expr
-from .facts import FACTS, VOCABULARIES
+from creditguard.rules import expr
+from creditguard.rules.facts import FACTS, VOCABULARIES
 
 ACTIONS = tuple(Kind)      # what a rule can do (mappings/vocab.py)
 BUILTIN_DIR = Path(__file__).parent / "policies"

@@ -4,7 +4,7 @@ Semantics, shared with the durable-rules engine: numbers are binary floats; a co
 reads an absent fact is false; `not`, `and`, `or` are the usual two-valued logic."""
 from __future__ import annotations
 
-from . import expr
+from creditguard.rules import expr
 
 
 def compile_condition(node, params: dict):

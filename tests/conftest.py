@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rules import durable_engine
+from creditguard.rules import durable_engine
 
 REPO = Path(__file__).resolve().parent.parent
+CLI = (sys.executable, "-m", "creditguard.connector.cli")     # the `creditguard` command of this environment
 EXAMPLE = REPO / "examples" / "snapshot.json"
 
 # The rings (README "Tests"): a folder of live tests is one ring, with the marker of its name.
@@ -79,8 +80,8 @@ def run_cli(*args, check=None, env=None, stdin=None):
     this one without COLUMNS and LINES (readline, once loaded in this process, exports them to children),
     plus `env`."""
     environ = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
-    proc = subprocess.run([sys.executable, "-m", "connector.cli", *map(str, args)], capture_output=True,
-                          text=True, cwd=REPO, timeout=120, env={**environ, **(env or {})}, input=stdin)
+    proc = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=REPO, timeout=120,
+                          env={**environ, **(env or {})}, input=stdin)
     if check is not None:
         assert proc.returncode == check, proc.stderr
     return proc

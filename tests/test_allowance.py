@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mappings.models import Snapshot
-from rules.evaluate import evaluate, make_engine
-from rules.policy import check_policy, load_policy
+from creditguard.mappings.models import Snapshot
+from creditguard.rules.evaluate import evaluate, make_engine
+from creditguard.rules.policy import check_policy, load_policy
 from tests.conftest import POLICY_TERMS, invoice, make_snapshot, needs_durable, order
 
 CENT = Decimal("0.01")

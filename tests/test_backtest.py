@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from mappings.snapshot import load_snapshot
-from rules.analytics.backtest import backtest, policy_run, replay_dates
-from rules.evaluate import make_engine
-from rules.policy import load_policy
+from creditguard.mappings.snapshot import load_snapshot
+from creditguard.rules.analytics.backtest import backtest, policy_run, replay_dates
+from creditguard.rules.evaluate import make_engine
+from creditguard.rules.policy import load_policy
 from tests.analytics_books import inv
 from tests.conftest import make_snapshot
 

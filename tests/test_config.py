@@ -3,8 +3,8 @@ import textwrap
 
 import pytest
 
-from connector.config import load_config
-from mappings.errors import ConfigError
+from creditguard.connector.config import load_config
+from creditguard.mappings.errors import ConfigError
 from tests.conftest import run_cli
 
 GOOD = """\

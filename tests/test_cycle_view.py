@@ -1,7 +1,7 @@
 """What people see of a cycle: progress only in a terminal, the holds list."""
 import io
 
-from connector.cycle_view import Progress, write_holds
+from creditguard.connector.cli.views.cycle import Progress, write_holds
 
 
 class Terminal(io.StringIO):
@@ -44,8 +44,8 @@ def report(dry_run, done=()):
     import datetime as dt
     from collections import Counter
 
-    from connector.cycle import CycleReport
-    from connector.operations import Operation, Write
+    from creditguard.connector.cycle.run import CycleReport
+    from creditguard.connector.erp.operations import Operation, Write
     hold = Write(key="c/place_hold/2", customer_id="2", customer_name="Acme", operation=Operation.PLACE_HOLD,
                  payload={}, rules="credit_limit.exceeded", reason="Exposure too high")
     note = Write(key="k@d", customer_id="2", customer_name="Acme", operation=Operation.ADD_NOTE, payload={},
@@ -56,7 +56,7 @@ def report(dry_run, done=()):
 
 
 def test_a_dry_run_words_its_writes_as_a_real_run_would():
-    from connector.cycle_view import write_cycle
+    from creditguard.connector.cli.views.cycle import write_cycle
     out = io.StringIO()
     write_cycle(report(True), out)
     text = out.getvalue()
@@ -65,8 +65,8 @@ def test_a_dry_run_words_its_writes_as_a_real_run_would():
 
 
 def test_a_note_that_was_already_there_is_not_a_write_done():
-    from connector.cycle_view import write_cycle
-    from connector.operations import Outcome
+    from creditguard.connector.cli.views.cycle import write_cycle
+    from creditguard.connector.erp.operations import Outcome
     planned = report(False).planned
     out = io.StringIO()
     write_cycle(report(False, [(planned[0], Outcome.WRITTEN), (planned[1], Outcome.ALREADY_THERE)]), out)

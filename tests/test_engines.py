@@ -5,13 +5,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rules import expr
-from rules.compiler import compile_ruleset
-from rules.durable_engine import DurableEngine
-from rules.evaluate import numeric_view
-from rules.facts import COVER_STATUS_FACT, FACTS
-from rules.policy import Action, Policy, Rule, load_policy
-from rules.pyengine import PythonEngine
+from creditguard.rules import expr
+from creditguard.rules.compiler import compile_ruleset
+from creditguard.rules.durable_engine import DurableEngine
+from creditguard.rules.evaluate import numeric_view
+from creditguard.rules.facts import COVER_STATUS_FACT, FACTS
+from creditguard.rules.policy import Action, Policy, Rule, load_policy
+from creditguard.rules.pyengine import PythonEngine
 from tests.conftest import needs_durable
 
 NUMBER_FACTS = [n for n, s in FACTS.items() if s.type == "number"]
@@ -141,8 +141,8 @@ def test_a_rule_with_or_fires_once_even_when_both_branches_hold():
 
 @needs_durable
 def test_both_engines_agree_on_the_built_in_policy_over_the_example(tmp_path):
-    from mappings.snapshot import load_snapshot
-    from rules.evaluate import evaluate
+    from creditguard.mappings.snapshot import load_snapshot
+    from creditguard.rules.evaluate import evaluate
     from tests.conftest import EXAMPLE
     policy, snapshot = load_policy(), load_snapshot(EXAMPLE)
     by_durable = [(r.customer_id, r.decisions) for r in evaluate(policy, snapshot, DurableEngine(policy))]
@@ -152,7 +152,7 @@ def test_both_engines_agree_on_the_built_in_policy_over_the_example(tmp_path):
 
 @needs_durable
 def test_the_durable_engine_refuses_a_fact_that_is_not_a_float():
-    from rules.durable_engine import EngineError
+    from creditguard.rules.durable_engine import EngineError
     engine = DurableEngine(policy_of(expr.parse("exposure > 1")))
     view = numeric_view({**{n: None for n in FACTS}, **{n: 5.0 for n in NUMBER_FACTS},
                          **{n: False for n in BOOL_FACTS}, "cover_status": "none"})
@@ -173,8 +173,8 @@ def test_tiny_and_huge_amounts_reach_durable_rules_without_exponents():
 
 
 def test_where_durable_rules_cannot_run_the_python_engine_stands_in(monkeypatch):
-    from rules import durable_engine
-    from rules.evaluate import make_engine
+    from creditguard.rules import durable_engine
+    from creditguard.rules.evaluate import make_engine
     monkeypatch.setattr(durable_engine, "_engine", None)
     monkeypatch.setattr(durable_engine, "IMPORT_ERROR", ImportError("undefined symbol: PyEval_CallObject"))
     engine, warning = make_engine("durable", load_policy())

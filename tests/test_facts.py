@@ -2,8 +2,8 @@
 import datetime as dt
 from decimal import Decimal
 
-from mappings.models import Snapshot
-from rules.facts import compute_facts
+from creditguard.mappings.models import Snapshot
+from creditguard.rules.facts import compute_facts
 from tests.conftest import POLICY_TERMS, invoice, make_snapshot, order
 
 

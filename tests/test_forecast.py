@@ -3,9 +3,9 @@ hand-built histories whose right answer is plain, and the backtest against what 
 import datetime as dt
 import json
 
-from mappings.snapshot import load_snapshot
-from rules.analytics.books import Books
-from rules.analytics.forecast import forecast, forecast_backtest
+from creditguard.mappings.snapshot import load_snapshot
+from creditguard.rules.analytics.books import Books
+from creditguard.rules.analytics.forecast import forecast, forecast_backtest
 from tests.conftest import run_cli
 
 AS_OF = dt.date(2026, 11, 26)

@@ -1,8 +1,8 @@
 """Contract 1.1: payment history and the WCR totals load; bad history stops with exit 2 naming the field."""
 import pytest
 
-from mappings.errors import SnapshotError
-from mappings.snapshot import load_snapshot
+from creditguard.mappings.errors import SnapshotError
+from creditguard.mappings.snapshot import load_snapshot
 from tests.conftest import invoice, make_snapshot, run_cli
 
 CUSTOMERS = [{"id": "c1", "name": "Acme"}]
@@ -93,8 +93,8 @@ def test_an_unknown_minor_version_is_refused(write_json):
 
 
 def test_a_large_history_file_is_read_in_pieces_cut_between_records(write_json, monkeypatch):
-    import mappings.scan as scan_module
-    from mappings.snapshot import open_snapshot
+    import creditguard.mappings.scan as scan_module
+    from creditguard.mappings.snapshot import open_snapshot
     monkeypatch.setattr(scan_module, "CHUNK_BYTES", 300)
     invoices = [paid(i, total="100", residual="40", payments=[("2026-10-20", "10"), ("2026-10-21", "50")])
                 for i in range(30)]
@@ -105,9 +105,9 @@ def test_a_large_history_file_is_read_in_pieces_cut_between_records(write_json, 
 
 
 def test_a_bad_history_found_by_a_worker_process_names_the_record(write_json, monkeypatch):
-    import mappings.scan as scan_module
-    from connector.analytics_batch import books_of
-    from mappings.snapshot import open_snapshot
+    import creditguard.mappings.scan as scan_module
+    from creditguard.connector.cli.analytics_batch import books_of
+    from creditguard.mappings.snapshot import open_snapshot
     monkeypatch.setattr(scan_module, "CHUNK_BYTES", 300)
     invoices = [paid(i) for i in range(20)] + [paid(20, total="100", residual="10")]
     source = open_snapshot(write_json(history_snapshot(invoices)))

@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from connector import http
+from creditguard.connector import http
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from connector.config import load_config
-from connector.store import Store
-from mappings.errors import ConfigError
+from creditguard.connector.config import load_config
+from creditguard.connector.cycle.store import Store
+from creditguard.mappings.errors import ConfigError
 from tests.conftest import EXAMPLE, invoice, make_snapshot, run_cli
 
 CUSTOMER = {"id": "c1", "name": "Acme", "credit_limit": "1000"}

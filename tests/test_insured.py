@@ -1,9 +1,9 @@
 """The insured book on the hand-computed books of tests/analytics_books.py (the forecast: test_forecast.py)."""
 from decimal import Decimal
 
-from mappings.snapshot import load_snapshot
-from rules.analytics.books import Books
-from rules.analytics.insured import insured_report
+from creditguard.mappings.snapshot import load_snapshot
+from creditguard.rules.analytics.books import Books
+from creditguard.rules.analytics.insured import insured_report
 from tests.analytics_books import books_snapshot, inv
 
 

@@ -1,9 +1,9 @@
 """The [insurer] section: values, the API key from the environment and never shown, errors naming file and key."""
 import pytest
 
-from connector.config import load_config
-from connector.insurer.flow import make_client
-from mappings.errors import ConfigError
+from creditguard.connector.config import load_config
+from creditguard.connector.insurer.flow import make_client
+from creditguard.mappings.errors import ConfigError
 from tests.conftest import run_cli
 from tests.test_config import GOOD, write
 

@@ -6,9 +6,9 @@ import random
 import re
 from decimal import Decimal as D
 
-from mappings.snapshot import load_snapshot
-from rules.analytics.books import Books
-from rules.analytics.kpis import kpis
+from creditguard.mappings.snapshot import load_snapshot
+from creditguard.rules.analytics.books import Books
+from creditguard.rules.analytics.kpis import kpis
 from tests.analytics_books import inv
 from tests.conftest import make_snapshot, run_cli
 

@@ -4,9 +4,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from mappings.snapshot import load_snapshot
-from rules.analytics.books import Books
-from rules.analytics.kpis import concentration, kpis, quantile
+from creditguard.mappings.snapshot import load_snapshot
+from creditguard.rules.analytics.books import Books
+from creditguard.rules.analytics.kpis import concentration, kpis, quantile
 from tests.analytics_books import books_snapshot
 
 
@@ -112,9 +112,9 @@ def test_nearest_rank_quantile():
 
 
 def test_books_folded_in_two_processes_equal_books_folded_in_one(write_json, monkeypatch):
-    import mappings.scan as scan_module
-    from connector.analytics_batch import books_of
-    from mappings.snapshot import open_snapshot
+    import creditguard.mappings.scan as scan_module
+    from creditguard.connector.cli.analytics_batch import books_of
+    from creditguard.mappings.snapshot import open_snapshot
     monkeypatch.setattr(scan_module, "CHUNK_BYTES", 400)
     path = write_json(books_snapshot(trade_payables="1000", inventory_value="500"))
     assert len(open_snapshot(path).chunks("invoices")) > 3
@@ -126,9 +126,9 @@ def test_books_folded_in_two_processes_equal_books_folded_in_one(write_json, mon
 
 
 def test_one_worker_folding_two_groups_counts_each_invoice_once(write_json, monkeypatch):
-    import connector.analytics_batch as analytics_batch
-    import mappings.scan as scan_module
-    from mappings.snapshot import open_snapshot
+    import creditguard.connector.cli.analytics_batch as analytics_batch
+    import creditguard.mappings.scan as scan_module
+    from creditguard.mappings.snapshot import open_snapshot
     monkeypatch.setattr(scan_module, "CHUNK_BYTES", 400)
     source = open_snapshot(write_json(books_snapshot()))
     pieces = source.chunks("invoices")
@@ -146,7 +146,7 @@ def test_one_worker_folding_two_groups_counts_each_invoice_once(write_json, monk
 
 def test_a_credit_note_written_negative_counts_as_one_written_positive(write_json):
     # the snapshot lets a credit note carry negative amounts: the facts, the KPIs and the sales agree either way
-    from rules.facts import compute_facts
+    from creditguard.rules.facts import compute_facts
     positive, negative = books_snapshot(), books_snapshot()
     for doc in positive["invoices"] + negative["invoices"]:
         if doc["kind"] == "credit_note":

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from mappings.errors import MappingError, SnapshotError
-from mappings.mapper import load_mappings, load_stream
+from creditguard.mappings.errors import MappingError, SnapshotError
+from creditguard.mappings.mapper import load_mappings, load_stream
 from tests.conftest import REPO
 
 D = Decimal
@@ -292,7 +292,7 @@ def test_company_and_currencies(streams):
 
 
 def test_fx_rates_come_from_the_rates_against_a_common_base():
-    from connector.sync import fx_rates
+    from creditguard.connector.cycle.sync import fx_rates
     currencies = [{"id": "1", "code": "EUR", "rate": 1.0}, {"id": "2", "code": "USD", "rate": 1.25},
                   {"id": "3", "code": "GBP", "rate": None}]
     assert fx_rates(currencies, "EUR") == {"USD": D("0.8")}            # 1 USD = 0.8 EUR; GBP has no rate
@@ -300,7 +300,7 @@ def test_fx_rates_come_from_the_rates_against_a_common_base():
 
 
 def test_the_snapshot_leaves_out_the_company_party_and_orphan_documents():
-    from connector.sync import build_snapshot
+    from creditguard.connector.cycle.sync import build_snapshot
     records = {"company": [LOOKUPS["company"]["1"]], "currencies": list(LOOKUPS["currencies"].values()),
                "customers": [{"id": "1", "name": "Example Exports Ltd"}, {"id": "5", "name": "Acme"}],
                "invoices": [{"id": "6", "customer_id": "5", "kind": "invoice", "state": "posted", "currency": "USD",
@@ -316,7 +316,7 @@ def test_the_snapshot_leaves_out_the_company_party_and_orphan_documents():
 def test_the_tryton_add_on_knows_exactly_the_canonical_cover_statuses():
     # the add-on runs inside Tryton and cannot import Credit Guard: its selection must stay in step
     import ast
-    from mappings.models import COVER_STATUSES
+    from creditguard.mappings.models import COVER_STATUSES
     tree = ast.parse((REPO / "addons" / "tryton" / "creditguard" / "party.py").read_text())
     [selection] = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
                    and any(getattr(t, "id", None) == "COVER_STATUSES" for t in node.targets)]
@@ -339,7 +339,7 @@ def test_an_optional_source_is_read_only_where_the_erp_has_it(tmp_path):
 
 
 def test_odoo_term_days_come_from_the_due_dates_odoo_computed():
-    from mappings.converters import CONVERTERS, MapContext
+    from creditguard.mappings.converters import CONVERTERS, MapContext
     preview = ('<b>1#</b> Installment of <b>$ 300.00</b> due on <b>11/30/2026</b>'
                '<b>2#</b> Installment of <b>$ 700.00</b> due on <b>01/29/2027</b>')
     assert CONVERTERS["preview_days"](preview, "2026-11-30", ctx=MapContext()) == 60

@@ -1,9 +1,9 @@
 """Write planning: decisions against the ERP's current hold state -> the writes a cycle must do."""
 from decimal import Decimal
 
-from connector.planner import needs_state, plan_writes
-from connector.erp import HoldState
-from rules.evaluate import CustomerResult, Decision
+from creditguard.connector.cycle.planner import needs_state, plan_writes
+from creditguard.connector.erp.contract import HoldState
+from creditguard.rules.evaluate import CustomerResult, Decision
 
 
 def decision(action, rule, message, customer="5", amount=None):
@@ -104,14 +104,14 @@ def test_customers_with_a_state_decision_or_flagged_in_the_erp_need_the_erp_stat
 # --- the order allowance (docs/allowance.md) ------------------------------------------------------------
 
 def allowance_result(amount, exposure="7700.00"):
-    from rules.allowance import Allowance, Bound
+    from creditguard.rules.allowance import Allowance, Bound
     hold = Bound(Decimal(amount), "credit_limit.exceeded", "its credit limit 10,000.00")
     return CustomerResult(customer_id="5", name="Acme", facts={"exposure": Decimal(exposure)}, decisions=(), fired=(),
                           allowance=Allowance(hold, Bound()))
 
 
 def plan_allowance(result, written=None, touched=(), as_of="2026-12-06T03:00:00"):
-    from connector.planner import Plan, plan_allowances
+    from creditguard.connector.cycle.planner import Plan, plan_allowances
     plan = Plan()
     plan_allowances(plan, [result], written or {}, set(touched), currency="EUR", as_of=as_of, cycle="c2")
     return plan.writes

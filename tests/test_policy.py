@@ -4,8 +4,8 @@ import textwrap
 
 import pytest
 
-from mappings.errors import PolicyError
-from rules.policy import DEFAULT_POLICY, check_policy, load_policy
+from creditguard.mappings.errors import PolicyError
+from creditguard.rules.policy import DEFAULT_POLICY, check_policy, load_policy
 from tests.conftest import invoice, make_snapshot, run_cli
 
 
@@ -124,16 +124,16 @@ def test_evaluate_refuses_a_bad_policy_before_reading_anything(tmp_path, write_j
 
 
 def test_the_readme_documents_every_fact_a_rule_can_read():
-    from rules.facts import FACTS
+    from creditguard.rules.facts import FACTS
     from tests.conftest import REPO
     readme = (REPO / "README.md").read_text()
     assert [name for name in FACTS if f"| `{name}` |" not in readme] == []
 
 
 def test_a_money_default_shows_with_cents_like_any_amount(tmp_path):
-    from mappings.models import Snapshot
-    from connector.report import customer_json
-    from rules.evaluate import evaluate, make_engine
+    from creditguard.mappings.models import Snapshot
+    from creditguard.connector.cli.views.evaluation import customer_json
+    from creditguard.rules.evaluate import evaluate, make_engine
     from tests.conftest import invoice, make_snapshot
     policy = load_policy(write_policy(tmp_path, GOOD.replace("params: {ratio: 0.8}",
                                                              "params: {ratio: 0.8}\ndefaults: {discretionary_limit: 5000}")

@@ -1,8 +1,8 @@
 """Pages are read ahead by a background thread: same pages in the same order, errors where they happened."""
 import pytest
 
-from connector.sync import read_ahead
-from mappings.errors import TransientError
+from creditguard.connector.cycle.sync import read_ahead
+from creditguard.mappings.errors import TransientError
 
 
 def test_the_pages_come_in_order():

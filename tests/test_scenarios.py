@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mappings.models import Snapshot
-from rules.evaluate import evaluate, make_engine
-from rules.policy import load_policy
+from creditguard.mappings.models import Snapshot
+from creditguard.rules.evaluate import evaluate, make_engine
+from creditguard.rules.policy import load_policy
 from tests.conftest import POLICY_TERMS, invoice, make_snapshot, needs_durable, order
 
 SCENARIOS = sorted(Path(__file__).parent.glob("scenarios/*.yaml"))

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import REPO, interruptible
+from tests.conftest import CLI, REPO, interruptible
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def alive(pid) -> bool:
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_parallel_evaluate_stops_promptly_with_its_workers(big_snapshot, signum, code):
-    proc = subprocess.Popen([sys.executable, "-m", "connector.cli", "evaluate", "--snapshot", str(big_snapshot),
+    proc = subprocess.Popen([*CLI, "evaluate", "--snapshot", str(big_snapshot),
                              "--jobs", "2", "--format", "json"], cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     try:

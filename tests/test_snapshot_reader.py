@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-import mappings.scan as scan_module
-from mappings.errors import SnapshotError
-from mappings.snapshot import load_snapshot, open_snapshot, parse_whole
-from rules.facts import compute_facts
+import creditguard.mappings.scan as scan_module
+from creditguard.mappings.errors import SnapshotError
+from creditguard.mappings.snapshot import load_snapshot, open_snapshot, parse_whole
+from creditguard.rules.facts import compute_facts
 from tests.conftest import EXAMPLE, invoice, make_snapshot
 
 

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from connector.store import SCHEMA_VERSION, Store
-from mappings.errors import ConfigError
-from rules.evaluate import Decision
+from creditguard.connector.cycle.store import SCHEMA_VERSION, Store
+from creditguard.mappings.errors import ConfigError
+from creditguard.rules.evaluate import Decision
 
 from .conftest import REPO
 
@@ -74,7 +74,7 @@ def test_a_process_killed_inside_a_transaction_leaves_nothing(tmp_path):
         store.set_bookmark("customers", "before")
     script = textwrap.dedent(f"""
         import os
-        from connector.store import Store
+        from creditguard.connector.cycle.store import Store
         store = Store({str(path)!r})
         with store.transaction():
             store.set_bookmark("customers", "after")

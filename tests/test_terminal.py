@@ -3,10 +3,9 @@ with separators, held customers first, colour only where it is welcome."""
 import os
 import pty
 import subprocess
-import sys
 
-from connector import terminal
-from tests.conftest import REPO, invoice, make_snapshot, run_cli
+from creditguard.connector.cli.views import terminal
+from tests.conftest import CLI, REPO, invoice, make_snapshot, run_cli
 
 CUSTOMERS = [
     {"id": "1", "name": "Quiet Ltd", "credit_limit": "1000"},
@@ -67,7 +66,7 @@ def in_a_terminal(args, env):
     """Run the command line with its stdout on a pseudo-terminal; what it printed."""
     main, child = pty.openpty()
     environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS")}
-    proc = subprocess.Popen([sys.executable, "-m", "connector.cli", *map(str, args)], cwd=REPO, stdout=child,
+    proc = subprocess.Popen([*CLI, *map(str, args)], cwd=REPO, stdout=child,
                             stderr=subprocess.DEVNULL, env={**environ, **env})
     os.close(child)
     chunks = []

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from connector.operations import Operation
-from mappings import clock, money
-from mappings.vocab import Action, HoldOrigin, RequestStatus, Status, write_key
-from rules.policy import ACTIONS
+from creditguard.connector.erp.operations import Operation
+from creditguard.mappings import clock, money
+from creditguard.mappings.vocab import Action, HoldOrigin, RequestStatus, Status, write_key
+from creditguard.rules.policy import ACTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""The ERP write contract (connector/erp.py: ErpWriter; "a hold placed by a person: Credit Guard never lifts or
+"""The ERP write contract (erp/contract.py: ErpWriter; "a hold placed by a person: Credit Guard never lifts or
 rewrites it"), as cases every writer passes on its real ERP. A cycle writes what it planned from its read; a
 person may act in between, so each case acts as an administrator after the read and before the write.
 
@@ -12,9 +12,9 @@ from typing import Callable
 
 import pytest
 
-from connector.erp import CREDIT_GUARD, MANUAL
-from connector.operations import Operation, Outcome, Write, apply
-from mappings.errors import ErpRefused
+from creditguard.connector.erp.contract import CREDIT_GUARD, MANUAL
+from creditguard.connector.erp.operations import Operation, Outcome, Write, apply
+from creditguard.mappings.errors import ErpRefused
 
 
 @dataclass

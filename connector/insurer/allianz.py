@@ -37,12 +37,12 @@ from typing import Any, Callable, Optional
 
 from pydantic import SecretStr
 
-from mappings.errors import ConfigError, TransientError
-from mappings.insurer import (UNKNOWN, BuyerGrade, BuyerIdentity, ClaimFiling, CoverDecision, CoverRequest,
-                              OverdueFiling, map_code)
+from creditguard.mappings.errors import ConfigError, TransientError
+from creditguard.mappings.insurer import (UNKNOWN, BuyerGrade, BuyerIdentity, ClaimFiling, CoverDecision,
+    CoverRequest, OverdueFiling, map_code)
 
-from .errors import IdempotencyConflict, InsurerRefused, RequestAlreadyOpen
-from .transport import Answer, RetryPolicy, Transport
+from creditguard.connector.insurer.errors import IdempotencyConflict, InsurerRefused, RequestAlreadyOpen
+from creditguard.connector.insurer.transport import Answer, RetryPolicy, Transport
 
 __all__ = ["AllianzTradeClient", "COVER_CODES", "JOB_CODES", "API_KEY_ENV"]
 

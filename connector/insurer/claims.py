@@ -23,8 +23,8 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from mappings import clock
-from mappings.money import round_cent
+from creditguard.mappings import clock
+from creditguard.mappings.money import round_cent
 
 __all__ = ["ClaimDesk", "CLAIM_OPEN", "expected_indemnity", "DOCUMENTS"]
 

@@ -17,7 +17,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional, Protocol, runtime_checkable
 
-from mappings.insurer import BuyerGrade, BuyerIdentity, CoverDecision, CoverRequest
+from creditguard.mappings.insurer import BuyerGrade, BuyerIdentity, CoverDecision, CoverRequest
 
 __all__ = ["InsurerClient"]
 

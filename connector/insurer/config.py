@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from mappings.errors import ConfigError, did_you_mean
+from creditguard.mappings.errors import ConfigError, did_you_mean
 
 __all__ = ["InsurerConfig", "load_insurer", "KINDS", "APPROVALS"]
 

@@ -12,7 +12,7 @@ Messages never carry the API key or the bearer token.
 """
 from __future__ import annotations
 
-from mappings.errors import BadInput, ConfigError, TransientError
+from creditguard.mappings.errors import BadInput, ConfigError, TransientError
 
 __all__ = ["InsurerRefused", "RequestAlreadyOpen", "IdempotencyConflict", "ConfigError", "TransientError"]
 

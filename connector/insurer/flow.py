@@ -1,6 +1,6 @@
 """The insurer step of a cycle: requests out, decisions in, covers into the facts and the ERP.
 
-Inside `connector/cycle.py`, when the config has `[insurer]`:
+Inside `connector/cycle/run.py`, when the config has `[insurer]`:
 
     before evaluation   read the insurer's decisions since the last one seen (its own reductions, cancellations
                         and expiries too) and the grades of known buyers; send the requests still queued;
@@ -36,18 +36,18 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from mappings import clock
-from mappings.errors import BadInput, TransientError
-from mappings.money import round_cent
-from mappings.vocab import Action, RequestStatus, write_key
+from creditguard.mappings import clock
+from creditguard.mappings.errors import BadInput, TransientError
+from creditguard.mappings.money import round_cent
+from creditguard.mappings.vocab import Action, RequestStatus, write_key
 
-from ..operations import Operation, Write
-from .allianz import AllianzTradeClient
-from .errors import InsurerRefused, RequestAlreadyOpen
-from .ledger import Ledger
-from .claims import ClaimDesk
-from .overdues import OverdueDesk, invoice_payload, open_invoices, raw_text
-from .transport import RetryPolicy
+from creditguard.connector.erp.operations import Operation, Write
+from creditguard.connector.insurer.allianz import AllianzTradeClient
+from creditguard.connector.insurer.errors import InsurerRefused, RequestAlreadyOpen
+from creditguard.connector.insurer.ledger import Ledger
+from creditguard.connector.insurer.claims import ClaimDesk
+from creditguard.connector.insurer.overdues import OverdueDesk, invoice_payload, open_invoices, raw_text
+from creditguard.connector.insurer.transport import RetryPolicy
 
 __all__ = ["InsurerStep", "InsurerReport", "make_client", "FAULT_ENV", "CRASH_EXIT"]
 

@@ -1,4 +1,4 @@
-"""The insurer's side of the store (tables insurer_* of connector/store.py): buyers, requests, decisions.
+"""The insurer's side of the store (tables insurer_* of connector/cycle/store.py): buyers, requests, decisions.
 
     buyers      customer -> the insurer's buyer id (found once with find_buyer, then kept) and its last grade
     requests    the insurer's outbox: one row per cover request, keyed by the decision that asked for it
@@ -21,8 +21,8 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from mappings import clock
-from mappings.vocab import RequestStatus
+from creditguard.mappings import clock
+from creditguard.mappings.vocab import RequestStatus
 
 __all__ = ["Ledger", "PENDING", "CoverOnDate"]
 

@@ -20,7 +20,7 @@ flags it for a person. Each filing carries an idempotency key derived from the d
 is on record before anything leaves, so a crash or a retry never files twice: the insurer answers a replayed key
 from its record. An answer that cannot be read is kept raw and the declaration waits for a person (`review`).
 
-Store: tables insurer_overdues and insurer_overdue_invoices (connector/store.py).
+Store: tables insurer_overdues and insurer_overdue_invoices (connector/cycle/store.py).
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from mappings import clock
+from creditguard.mappings import clock
 
 __all__ = ["OverdueDesk", "OPEN", "declare_after_days", "Overdue", "open_invoices", "overdues"]
 

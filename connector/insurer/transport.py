@@ -25,9 +25,9 @@ from typing import Any, Callable, Mapping, Optional
 
 from pydantic import SecretStr
 
-from mappings.errors import ConfigError, TransientError
+from creditguard.mappings.errors import ConfigError, TransientError
 
-from .. import http
+from creditguard.connector import http
 
 __all__ = ["RetryPolicy", "Answer", "Transport", "to_json"]
 

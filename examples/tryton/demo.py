@@ -22,8 +22,8 @@ sys.path.insert(0, str(REPO / "examples" / "tryton"))
 
 from books import Books  # noqa: E402
 
-from connector.insurer.simulator import Simulator, parse_scenario  # noqa: E402
-from connector.tryton.embedded import USERS, EmbeddedTryton  # noqa: E402
+from creditguard.connector.insurer.simulator import Simulator, parse_scenario  # noqa: E402
+from creditguard.connector.testing.tryton import USERS, EmbeddedTryton  # noqa: E402
 
 WORK = REPO / ".creditguard" / "demo"
 TODAY = dt.date.today()

@@ -2,7 +2,7 @@
 
 Usage: <tryton venv>/bin/python examples/tryton/seed.py DATABASE TRYTOND_CONF < spec.json
 
-spec.json (from connector/tryton/embedded.py, never on the command line: it holds passwords):
+spec.json (from connector/testing/tryton.py, never on the command line: it holds passwords):
     {"company": "...", "currency": "EUR",
      "users": [{"login": "sales", "name": "...", "password": "...", "groups": [["sale", "group_sale"], ...]}]}
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(REPO / "examples" / "tryton"))
 from books import Books  # noqa: E402
 from demo import seed, write_config  # noqa: E402
 
-from connector.tryton.embedded import USERS, EmbeddedTryton  # noqa: E402
+from creditguard.connector.testing.tryton import USERS, EmbeddedTryton  # noqa: E402
 
 WORK = REPO / ".creditguard" / "tryton"
 

@@ -12,13 +12,13 @@ import datetime as dt
 import heapq
 from dataclasses import dataclass, field
 
-from mappings.money import round_cent, sign as sign_of, to_cents
-from mappings.vocab import Action
-from rules.evaluate import numeric_view, with_defaults
-from rules.facts import Ledger, customer_facts
+from creditguard.mappings.money import round_cent, sign as sign_of, to_cents
+from creditguard.mappings.vocab import Action
+from creditguard.rules.evaluate import numeric_view, with_defaults
+from creditguard.rules.facts import Ledger, customer_facts
 
-from .figures import days as days_figure
-from .figures import money
+from creditguard.rules.analytics.figures import days as days_figure
+from creditguard.rules.analytics.figures import money
 
 ISSUE, DUE, PAY, COVER = range(4)       # same-day order: an invoice exists before it falls due or is paid
 

@@ -8,8 +8,8 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
-from mappings.money import sign as sign_of, signed, to_cents
-from rules.facts import Ledger
+from creditguard.mappings.money import sign as sign_of, signed, to_cents
+from creditguard.rules.facts import Ledger
 
 LOOKBACK_DAYS = 400          # settled invoices and sales this far back feed the KPIs
 DSO_PERIOD_DAYS = 90         # the standard DSO's period

@@ -29,9 +29,9 @@ import datetime as dt
 import math
 from fractions import Fraction
 
-from .books import month_end, month_index
-from .figures import cents_half_up, money, ratio
-from .kpis import NO_HISTORY
+from creditguard.rules.analytics.books import month_end, month_index
+from creditguard.rules.analytics.figures import cents_half_up, money, ratio
+from creditguard.rules.analytics.kpis import NO_HISTORY
 
 WEEKS = 13
 HORIZON = 7 * WEEKS

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from mappings.money import round_cent
-from rules.facts import ZERO
+from creditguard.mappings.money import round_cent
+from creditguard.rules.facts import ZERO
 
-from .figures import money
+from creditguard.rules.analytics.figures import money
 
 TOTALS = ("open_receivables", "insured", "indemnity", "uninsured", "net_risk")
 

@@ -9,8 +9,8 @@ import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
-from .books import BUCKETS, Book, month_end, month_index
-from .figures import days, money, quantile, ratio
+from creditguard.rules.analytics.books import BUCKETS, Book, month_end, month_index
+from creditguard.rules.analytics.figures import days, money, quantile, ratio
 
 TREND_MONTHS = 3
 NO_HISTORY = ("the snapshot has no payment history: add each invoice's payments "

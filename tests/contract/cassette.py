@@ -110,7 +110,7 @@ class NoBookmarks:
 
 def replayed_snapshot(session, recorded_on: str):
     """Every stream of `session` read in full, as the snapshot of the day it was recorded: (snapshot, that day)."""
-    from connector.sync import build_snapshot, merged_records, read_changes
+    from creditguard.connector.cycle.sync import build_snapshot, merged_records, read_changes
     as_of = dt.date.fromisoformat(recorded_on)
     changes = read_changes(session.reader, session.streams, NoBookmarks(), full=True)
     return build_snapshot(merged_records(None, changes), as_of=as_of), as_of

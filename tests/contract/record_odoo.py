@@ -11,9 +11,9 @@ import datetime as dt
 import sys
 
 
-from connector import erp
-from connector.odoo import adapter
-from connector.operations import Operation, Write, apply
+from creditguard.connector.erp import contract as erp
+from creditguard.connector.erp.odoo import adapter
+from creditguard.connector.erp.operations import Operation, Write, apply
 from tests.contract import odoo_book as book
 from tests.contract.cassette import Recorder, mount
 from tests.contract.record_tryton import ALLOWANCE

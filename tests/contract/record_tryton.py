@@ -7,11 +7,11 @@ fields, read every stream in full, read hold states, place a hold, add a note tw
 set the order allowance twice, release the hold — through a recording transport, and writes the scrubbed exchanges to the cassette."""
 import datetime as dt
 
-from connector import erp
-from connector.config import ErpConfig
-from connector.operations import Operation, Write, apply
-from connector.tryton import adapter
-from connector.tryton.embedded import USERS, EmbeddedTryton
+from creditguard.connector.erp import contract as erp
+from creditguard.connector.config import ErpConfig
+from creditguard.connector.erp.operations import Operation, Write, apply
+from creditguard.connector.erp.tryton import adapter
+from creditguard.connector.testing.tryton import USERS, EmbeddedTryton
 from examples.tryton.books import Books
 from tests.contract import tryton_book as book
 from tests.contract.cassette import Recorder, mount

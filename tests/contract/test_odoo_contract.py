@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from connector import erp
-from connector.config import ErpConfig
-from connector.odoo import adapter
-from connector.operations import Outcome
-from connector.sync import read_changes
-from mappings.errors import MappingError
+from creditguard.connector.erp import contract as erp
+from creditguard.connector.config import ErpConfig
+from creditguard.connector.erp.odoo import adapter
+from creditguard.connector.erp.operations import Outcome
+from creditguard.connector.cycle.sync import read_changes
+from creditguard.mappings.errors import MappingError
 from tests.contract import odoo_book as book
 from tests.contract.cassette import SCRUBBED, NoBookmarks, Replayer, mount, replayed_snapshot
 from tests.contract.record_odoo import URL, cycle_calls
@@ -122,7 +122,7 @@ def test_writes_check_odoo_first_and_a_repeated_note_is_not_written_twice(sessio
 
 
 def test_a_field_odoo_lacks_is_named(replayer, cassette, tmp_path):
-    from mappings.mapper import MAPPINGS_DIR
+    from creditguard.mappings.mapper import MAPPINGS_DIR
     folder = tmp_path / "mappings"
     folder.mkdir()
     for path in (MAPPINGS_DIR / "odoo").glob("*.yaml"):

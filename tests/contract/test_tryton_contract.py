@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from connector import erp
-from connector.config import ErpConfig
-from connector.operations import Outcome
-from connector.tryton import adapter
-from mappings.errors import MappingError
-from mappings.mapper import load_mappings
+from creditguard.connector.erp import contract as erp
+from creditguard.connector.config import ErpConfig
+from creditguard.connector.erp.operations import Outcome
+from creditguard.connector.erp.tryton import adapter
+from creditguard.mappings.errors import MappingError
+from creditguard.mappings.mapper import load_mappings
 from tests.contract import tryton_book as book
 from tests.contract.cassette import SCRUBBED, Replayer, mount, replayed_snapshot
 from tests.contract.record_tryton import MISSPELT, cycle_calls
@@ -52,7 +52,7 @@ def by_name(snapshot):
 def test_the_cassette_holds_no_secret():
     text = book.CASSETTE.read_text()
     assert SCRUBBED in text and "Session " not in text
-    assert all(password not in text for password in __import__("connector.tryton.embedded",
+    assert all(password not in text for password in __import__("creditguard.connector.testing.tryton",
                                                                 fromlist=["USERS"]).USERS.values())
 
 

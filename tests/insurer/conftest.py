@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from connector.insurer import AllianzTradeClient, RetryPolicy
-from connector.insurer.simulator import Simulator, parse_scenario
+from creditguard.connector.insurer import AllianzTradeClient, RetryPolicy
+from creditguard.connector.insurer.simulator import Simulator, parse_scenario
 
 API_KEY = "sk-test-5ecret-VALUE-9f3a"
 START = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc)

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from connector.insurer import InsurerClient, InsurerRefused, RequestAlreadyOpen
-from connector.insurer.simulator import Event
+from creditguard.connector.insurer import InsurerClient, InsurerRefused, RequestAlreadyOpen
+from creditguard.connector.insurer.simulator import Event
 
 from .conftest import START
 

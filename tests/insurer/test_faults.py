@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from connector.insurer import IdempotencyConflict, RetryPolicy
-from connector.insurer.simulator import Fault
-from mappings.errors import ConfigError, TransientError
+from creditguard.connector.insurer import IdempotencyConflict, RetryPolicy
+from creditguard.connector.insurer.simulator import Fault
+from creditguard.mappings.errors import ConfigError, TransientError
 
 from .conftest import API_KEY
 

@@ -2,9 +2,9 @@
 import datetime as dt
 from decimal import Decimal
 
-from connector.insurer.ledger import Ledger
-from connector.store import Store
-from mappings.insurer import CoverDecision
+from creditguard.connector.insurer.ledger import Ledger
+from creditguard.connector.cycle.store import Store
+from creditguard.mappings.insurer import CoverDecision
 
 UTC = dt.timezone.utc
 

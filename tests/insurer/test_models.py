@@ -6,19 +6,19 @@ from decimal import Decimal
 
 import pytest
 
-import connector.insurer
-import mappings.insurer
-from connector.insurer.allianz import COVER_CODES, JOB_CODES
-from mappings.insurer import CoverDecision, map_code
-from mappings.models import CoverStatus
+import creditguard.connector.insurer as insurer_client
+import creditguard.mappings.insurer as insurer_models
+from creditguard.connector.insurer.allianz import COVER_CODES, JOB_CODES
+from creditguard.mappings.insurer import CoverDecision, map_code
+from creditguard.mappings.models import CoverStatus
 
 pytestmark = pytest.mark.insurer
 
 
 def test_decision_statuses_are_the_snapshots_cover_statuses_plus_unknown():
-    assert typing.get_args(mappings.insurer.DecisionStatus) == typing.get_args(CoverStatus) + ("unknown",)
+    assert typing.get_args(insurer_models.DecisionStatus) == typing.get_args(CoverStatus) + ("unknown",)
     assert set(COVER_CODES.values()) <= set(typing.get_args(CoverStatus))
-    assert set(JOB_CODES.values()) <= set(typing.get_args(mappings.insurer.RequestState))
+    assert set(JOB_CODES.values()) <= set(typing.get_args(insurer_models.RequestState))
 
 
 @pytest.mark.parametrize("raw, status", [("Agreement", "approved"), ("  alreadyagreed ", "approved"),
@@ -37,9 +37,9 @@ def test_a_decision_without_amount_or_buyer_needs_a_person_and_puts_no_cover_in_
 
 
 def test_public_names_are_pinned():
-    assert sorted(connector.insurer.__all__) == sorted([
+    assert sorted(insurer_client.__all__) == sorted([
         "InsurerClient", "AllianzTradeClient", "RetryPolicy", "InsurerRefused", "RequestAlreadyOpen",
         "IdempotencyConflict"])
-    assert sorted(mappings.insurer.__all__) == sorted([
+    assert sorted(insurer_models.__all__) == sorted([
         "BuyerIdentity", "CoverRequest", "CoverDecision", "Cover", "BuyerGrade", "DecisionStatus", "RequestState",
         "OverdueFiling", "ClaimFiling", "UNKNOWN", "map_code"])

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from connector.insurer import InsurerRefused, RequestAlreadyOpen
+from creditguard.connector.insurer import InsurerRefused, RequestAlreadyOpen
 
 from .conftest import START
 
@@ -95,8 +95,8 @@ def test_a_claim_needs_the_buyers_declared_overdue(client):
 ])
 def test_the_expected_indemnity_applies_threshold_deductible_and_percentage(claimed, threshold, deductible,
                                                                             percent, expected):
-    from connector.insurer.claims import expected_indemnity
-    from mappings.models import PolicyTerms
+    from creditguard.connector.insurer.claims import expected_indemnity
+    from creditguard.mappings.models import PolicyTerms
     terms = PolicyTerms(max_credit_period_days=90, max_extension_days=60, overdue_notification_days=60,
                         claim_threshold=Decimal(threshold), deductible=Decimal(deductible),
                         insured_percent=Decimal(percent))

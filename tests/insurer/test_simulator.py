@@ -6,19 +6,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from decimal import Decimal
 
 import httpx
 import pytest
 
-from connector.insurer import RequestAlreadyOpen
-from connector.insurer.simulator import load_scenario, parse_scenario
-from connector.insurer.simulator.engine import Engine
-from connector.insurer.simulator.server import SimulatorServer
-from mappings.errors import BadInput
+from creditguard.connector.insurer import RequestAlreadyOpen
+from creditguard.connector.insurer.simulator import load_scenario, parse_scenario
+from creditguard.connector.insurer.simulator.engine import Engine
+from creditguard.connector.insurer.simulator.server import SimulatorServer
+from creditguard.mappings.errors import BadInput
 
-from ..conftest import REPO, run_cli
+from ..conftest import CLI, REPO, run_cli
 from .conftest import API_KEY, scenario
 
 pytestmark = pytest.mark.insurer
@@ -65,7 +64,7 @@ def test_the_command_serves_and_is_controlled_over_http(tmp_path):
     path, state = tmp_path / "scenario.yaml", tmp_path / "state.json"
     doc = scenario()
     path.write_text(json.dumps(doc))                         # JSON is YAML
-    proc = subprocess.Popen([sys.executable, "-m", "connector.cli", "insurer-sim", "--port", "0", "--scenario",
+    proc = subprocess.Popen([*CLI, "insurer-sim", "--port", "0", "--scenario",
                              str(path), "--state", str(state)], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:

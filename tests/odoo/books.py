@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from connector.odoo.client import OdooClient
+from creditguard.connector.erp.odoo.client import OdooClient
 
 
 class OdooBooks:

@@ -13,7 +13,7 @@ still serves it); ODOO_NN_ADMIN_API_KEY has the admin use the series' own protoc
 run one line says which series ran and which were skipped."""
 import pytest
 
-from connector import erp
+from creditguard.connector.erp import contract as erp
 from tests.odoo.books import OdooBooks
 from tests.odoo.servers import SERIES, Server
 

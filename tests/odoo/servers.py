@@ -3,8 +3,8 @@ environment variables (ODOO_NN_URL, ...; tests/odoo/conftest.py lists them)."""
 import os
 from dataclasses import dataclass, field
 
-from connector.config import ErpConfig
-from connector.odoo.client import OdooClient
+from creditguard.connector.config import ErpConfig
+from creditguard.connector.erp.odoo.client import OdooClient
 
 SERIES = ("17", "18", "19")            # the series the add-on is built for (addons/odoo/series.py)
 

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from connector.operations import Operation, Outcome, Write, apply
-from mappings.errors import ErpRefused
+from creditguard.connector.erp.operations import Operation, Outcome, Write, apply
+from creditguard.mappings.errors import ErpRefused
 from tests.odoo.test_cycle import creditguard
 
 SALESMAN = ["base.group_user", "sales_team.group_sale_salesman"]

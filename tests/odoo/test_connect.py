@@ -1,12 +1,12 @@
-"""Connecting to a real Odoo with the memo a cycle keeps beside its store (connector/erp.py `connect`): the next
+"""Connecting to a real Odoo with the memo a cycle keeps beside its store (erp/contract.py `connect`): the next
 connect makes no login and does not ask the rights again, yet a changed password, a group taken away or a
 broken memo are noticed as at a first connect."""
 import pytest
 
-from connector import erp
-from connector.config import ErpConfig
-from connector.odoo import client as odoo_client
-from mappings.errors import ErpRefused
+from creditguard.connector.erp import contract as erp
+from creditguard.connector.config import ErpConfig
+from creditguard.connector.erp.odoo import client as odoo_client
+from creditguard.mappings.errors import ErpRefused
 
 ACCESS = ("check_access_rights", "has_access")        # the rights asked: before 18.0, from 18.0
 CONNECTOR = ["credit_guard.group_connector", "account.group_account_manager", "sales_team.group_sale_manager"]

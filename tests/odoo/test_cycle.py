@@ -5,13 +5,12 @@ import datetime as dt
 import os
 import socket
 import subprocess
-import sys
 
 import pytest
 
-from connector.cycle import CRASH_EXIT, FAULT_ENV
-from mappings.errors import ErpRefused
-from tests.conftest import REPO
+from creditguard.connector.cycle.run import CRASH_EXIT, FAULT_ENV
+from creditguard.mappings.errors import ErpRefused
+from tests.conftest import CLI, REPO
 
 SALESMAN = ["base.group_user", "sales_team.group_sale_salesman_all_leads"]
 OVERRIDER = SALESMAN + ["credit_guard.group_credit_override"]
@@ -19,7 +18,7 @@ OVERRIDER = SALESMAN + ["credit_guard.group_credit_override"]
 
 def creditguard(*args, env=None):
     environ = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    return subprocess.run([sys.executable, "-m", "connector.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True,
                           cwd=REPO, timeout=300, env={**environ, **(env or {})})
 
 

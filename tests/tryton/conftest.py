@@ -1,12 +1,12 @@
 """Live tests on a real Tryton 8.2 (SQLite) that the suite installs, seeds and starts by itself.
 
-Session: connector/tryton/embedded.py makes its venv and template database when missing (~40 s the first
+Session: connector/testing/tryton.py makes its venv and template database when missing (~40 s the first
 time, cached in .tryton/ or $CREDITGUARD_TRYTON_HOME) and starts one server on a free port. Each test
 gets a pristine copy of the template (`tryton_db`) and clients logged in as admin, sales and connector.
 """
 import pytest
 
-from connector.tryton.embedded import EmbeddedTryton
+from creditguard.connector.testing.tryton import EmbeddedTryton
 from examples.tryton.books import Books
 
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from connector.tryton.rpc import TrytonClient
-from mappings.errors import ErpRefused
+from creditguard.connector.erp.tryton.rpc import TrytonClient
+from creditguard.mappings.errors import ErpRefused
 
 REASON = 'Invoice INV/7 is 95 days overdue (rule extension.exceeded)'
 

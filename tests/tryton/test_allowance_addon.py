@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from connector.operations import Outcome
-from connector.tryton.writeback import TrytonWriter
-from mappings.errors import ErpRefused, ErpWarning
+from creditguard.connector.erp.operations import Outcome
+from creditguard.connector.erp.tryton.writeback import TrytonWriter
+from creditguard.mappings.errors import ErpRefused, ErpWarning
 from tests.tryton.test_addon import manager, sale_state  # noqa: F401  (the credit manager fixture)
 
 BOUND = 'its credit limit 10,000.00'

@@ -4,7 +4,6 @@ import datetime as dt
 import os
 import socket
 import subprocess
-import sys
 import threading
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,10 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from connector.cycle import CRASH_EXIT, FAULT_ENV
-from connector.store import Store
-from connector.tryton.embedded import USERS
-from tests.conftest import REPO
+from creditguard.connector.cycle.run import CRASH_EXIT, FAULT_ENV
+from creditguard.connector.cycle.store import Store
+from creditguard.connector.testing.tryton import USERS
+from tests.conftest import CLI, REPO
 
 OVERDUE_REASON = 'Overdue 70 days, beyond the 60-day extension period: stop shipping'
 LIMIT_REASON = 'Exposure 1,500.00 exceeds credit limit 1,000.00'
@@ -23,7 +22,7 @@ LIMIT_REASON = 'Exposure 1,500.00 exceeds credit limit 1,000.00'
 
 def creditguard(*args, env=None, timeout=120):
     """The command line, as a user runs it."""
-    return subprocess.run([sys.executable, '-m', 'connector.cli', *map(str, args)], capture_output=True,
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True,
         text=True, cwd=REPO, timeout=timeout, env={**os.environ, **(env or {})})
 
 
@@ -186,8 +185,8 @@ def test_a_manual_hold_survives_a_cycle(config, customers, admin, connector):
 def test_a_hold_turned_manual_after_the_cycle_read_it_is_not_lifted(config, customers, admin, connector):
     """The cycle read a Credit Guard hold and planned its release; meanwhile an administrator made it a manual
     hold. The release leaves it, as on Odoo; a Credit Guard hold is still lifted."""
-    from connector.operations import Outcome
-    from connector.tryton.writeback import TrytonWriter
+    from creditguard.connector.erp.operations import Outcome
+    from creditguard.connector.erp.tryton.writeback import TrytonWriter
     party = customers['clean']
     admin.write('party.party', [party], {'creditguard_hold': True, 'creditguard_hold_reason': 'Overdue 70 days',
         'creditguard_hold_origin': 'credit_guard'})
@@ -373,7 +372,7 @@ def test_an_erp_that_is_down_at_start_is_temporary_exit_75(make_config, customer
 
 def test_the_service_outlives_an_erp_that_is_down_at_start(make_config):
     config = make_config(url=f'http://127.0.0.1:{closed_port()}')
-    proc = subprocess.Popen([sys.executable, '-m', 'connector.cli', 'run', '--config', str(config), '--every', '1'],
+    proc = subprocess.Popen([*CLI, 'run', '--config', str(config), '--every', '1'],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = [proc.stderr.readline() for _ in range(2)]          # after 1 s, then 2 s (backoff)
@@ -511,7 +510,7 @@ def test_tryton_down_mid_sync_is_temporary_and_writes_nothing(make_config, custo
 def test_run_every_retries_after_tryton_was_down(make_config, customers, admin, proxy):
     proxy.recover_after_failures = 1
     config = make_config(url=proxy.url)
-    process = subprocess.Popen([sys.executable, '-m', 'connector.cli', 'run', '--config', str(config),
+    process = subprocess.Popen([*CLI, 'run', '--config', str(config),
         '--every', '1'], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = threading.Timer(90, process.kill)          # bounds the readline loop below
     deadline.start()

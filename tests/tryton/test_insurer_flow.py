@@ -8,20 +8,19 @@ crash drill, which runs the command line and lets it die.
 import datetime as dt
 import os
 import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
 
-from connector.config import load_config
-from connector.cycle import run_cycle
-from connector.insurer import AllianzTradeClient, RetryPolicy
-from connector.insurer.flow import CRASH_EXIT, FAULT_ENV
-from connector.insurer.ledger import Ledger
-from connector.insurer.simulator import Event, Fault, Simulator, parse_scenario
-from connector.store import Store
-from connector.tryton.embedded import USERS
-from tests.conftest import REPO
+from creditguard.connector.config import load_config
+from creditguard.connector.cycle.run import run_cycle
+from creditguard.connector.insurer import AllianzTradeClient, RetryPolicy
+from creditguard.connector.insurer.flow import CRASH_EXIT, FAULT_ENV
+from creditguard.connector.insurer.ledger import Ledger
+from creditguard.connector.insurer.simulator import Event, Fault, Simulator, parse_scenario
+from creditguard.connector.cycle.store import Store
+from creditguard.connector.testing.tryton import USERS
+from tests.conftest import CLI, REPO
 
 API_KEY = 'sk-flow-test-KEY-0042'
 COVER_FIELDS = ['insurer_cover_amount', 'insurer_cover_status', 'insurer_cover_valid_until',
@@ -334,7 +333,7 @@ def test_a_crash_after_sending_replays_the_same_key_and_records_the_original_ans
 
 
 def creditguard(*args, env=None):
-    return subprocess.run([sys.executable, '-m', 'connector.cli', *map(str, args)], capture_output=True,
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True,
         text=True, cwd=REPO, timeout=120, env={**os.environ, **(env or {})})
 
 
@@ -374,7 +373,7 @@ def test_a_request_whose_state_cannot_be_read_counts_as_sent_and_is_polled_when_
     assert [(c, s) for c, _, _, _, s in first.insurer.sent] == [(str(acme), 'open')]
     assert len(first.insurer.unread) == 1 and 'followed up later' in first.insurer.unread[0]
     from io import StringIO
-    from connector.insurer_cli import write_cycle_insurer
+    from creditguard.connector.cli.views.insurer import write_cycle_insurer
     out = StringIO()
     write_cycle_insurer(first.insurer, out)
     assert '1 requests sent (1 of them without a readable answer)' in out.getvalue()

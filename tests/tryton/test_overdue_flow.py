@@ -6,10 +6,10 @@ cycle's `as_of` moves the clock forward."""
 import datetime as dt
 import json
 
-from connector.insurer.flow import CRASH_EXIT, FAULT_ENV
-from connector.insurer.overdues import OverdueDesk
-from connector.insurer.simulator import Event, Fault
-from connector.store import Store
+from creditguard.connector.insurer.flow import CRASH_EXIT, FAULT_ENV
+from creditguard.connector.insurer.overdues import OverdueDesk
+from creditguard.connector.insurer.simulator import Event, Fault
+from creditguard.connector.cycle.store import Store
 from tests.tryton.test_insurer_flow import (  # noqa: F401 (fixtures)
     client, creditguard, cycle, make_config, party, result_of, sim, today, waits)
 
@@ -164,7 +164,7 @@ CLAIMS = 'claim_filing_days = 90\nwaiting_period_days = 180\n'
 
 
 def claims(config_path):
-    from connector.insurer.claims import ClaimDesk
+    from creditguard.connector.insurer.claims import ClaimDesk
     with Store(config_path.parent / 'store.sqlite') as store:
         return ClaimDesk(store).claims()
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from connector.tryton.embedded import USERS
-from connector.tryton.rpc import TrytonClient
-from mappings.errors import ConfigError, ErpRefused, TransientError
+from creditguard.connector.testing.tryton import USERS
+from creditguard.connector.erp.tryton.rpc import TrytonClient
+from creditguard.mappings.errors import ConfigError, ErpRefused, TransientError
 
 
 def test_wrong_password_is_refused_naming_the_user(tryton_server, tryton_db):

@@ -9,8 +9,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from connector.config import load_config
-from connector.serve import SIGNATURE_HEADER, Service, sign
+from creditguard.connector.config import load_config
+from creditguard.connector.cycle.serve import SIGNATURE_HEADER, Service, sign
 from tests.tryton.test_cycle import FlakyProxy, make_config  # noqa: F401 (a fixture)
 
 SECRET = 'a shared secret'

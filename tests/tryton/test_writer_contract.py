@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from connector.tryton.writeback import TrytonWriter
+from creditguard.connector.erp.tryton.writeback import TrytonWriter
 from tests.writer_contract import CASES, Harness
 
 FIELDS = ['creditguard_hold', 'creditguard_hold_origin', 'creditguard_hold_reason']

@@ -15,9 +15,9 @@ from __future__ import annotations
 import threading
 from typing import Optional
 
-from .engine import Engine
-from .scenario import Event, Fault, Scenario, load_scenario, parse_scenario
-from .server import SimulatorServer
+from creditguard.connector.insurer.simulator.engine import Engine
+from creditguard.connector.insurer.simulator.scenario import Event, Fault, Scenario, load_scenario, parse_scenario
+from creditguard.connector.insurer.simulator.server import SimulatorServer
 
 __all__ = ["Simulator", "Scenario", "Event", "Fault", "load_scenario", "parse_scenario"]
 

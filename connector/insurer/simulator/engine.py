@@ -17,10 +17,10 @@ from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Optional
 
-from mappings.errors import BadInput
+from creditguard.mappings.errors import BadInput
 
-from ..transport import to_json
-from .scenario import Event, Fault, Rule, Scenario
+from creditguard.connector.insurer.transport import to_json
+from creditguard.connector.insurer.simulator.scenario import Event, Fault, Rule, Scenario
 
 __all__ = ["Engine"]
 

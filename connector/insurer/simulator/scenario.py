@@ -38,9 +38,9 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from mappings.errors import BadInput
-from mappings.models import Currency, Money
-from mappings.yamlsrc import YamlSourceError, load_yaml
+from creditguard.mappings.errors import BadInput
+from creditguard.mappings.models import Currency, Money
+from creditguard.mappings.yamlsrc import YamlSourceError, load_yaml
 
 __all__ = ["Scenario", "Rule", "Event", "Fault", "load_scenario", "parse_scenario", "FORMAT"]
 

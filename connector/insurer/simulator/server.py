@@ -32,11 +32,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from pydantic import ValidationError
 
-from mappings.errors import BadInput
+from creditguard.mappings.errors import BadInput
 
-from ..transport import to_json
-from .engine import Engine
-from .scenario import Event, Fault
+from creditguard.connector.insurer.transport import to_json
+from creditguard.connector.insurer.simulator.engine import Engine
+from creditguard.connector.insurer.simulator.scenario import Event, Fault
 
 __all__ = ["SimulatorServer"]
 
