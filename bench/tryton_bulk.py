@@ -3,7 +3,7 @@
 Usage: <tryton venv>/bin/python bench/tryton_bulk.py DATABASE TRYTOND_CONF [INVOICES] [PARTIES]
 
 Called by bench/tryton_sync_bench.py, which caches the result (keyed by this file and the template key).
-The database must be a copy of the template seeded by connector/erp/tryton/seed.py (company, chart, fiscal year
+The database must be a copy of the template seeded by examples/tryton/seed.py (company, chart, fiscal year
 from 18 months ago, "Net 30", product "Consulting hour", user admin).
 
 Creates, deterministically (fixed seed):

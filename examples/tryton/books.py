@@ -1,6 +1,6 @@
 """Build a company's books in a real Tryton over JSON-RPC, as admin: customers, invoices, payments, sales.
 
-Used by the live tests (tests/tryton) and the demo; works on a database seeded by connector/erp/tryton/seed.py
+Used by the live tests (tests/tryton) and the demo; works on a database seeded by examples/tryton/seed.py
 (payment terms "Net 30"/"Net 60", payment method "Cash", product "Consulting hour").
 
 Invoice numbers: Tryton's strict invoice sequence refuses to number an invoice dated before one it already
