@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["Action", "HoldOrigin", "RequestStatus", "Status", "Word", "write_key"]
+__all__ = ["Action", "FilingStatus", "HoldOrigin", "RequestStatus", "Status", "Word", "write_key"]
 
 
 class Word(str, Enum):
@@ -67,6 +67,37 @@ class RequestStatus(Word):
     def pending(cls) -> tuple[RequestStatus, ...]:
         """The statuses meaning "a request is waiting" (the customer's cover_request_pending fact)."""
         return (cls.AWAITING_APPROVAL, cls.QUEUED, cls.OPEN, cls.REVIEW)
+
+
+class FilingStatus(Word):
+    """An overdue declaration's or a claim's way in the store: awaiting_approval -> queued (manual approval) or
+    queued at once -> filed -> closed (a declaration paid), paid or rejected (a claim's indemnity); queued ->
+    failed (the insurer refused the filing); filed -> review (an answer that could not be read); awaiting_approval
+    or queued -> cancelled (paid before filing)."""
+    AWAITING_APPROVAL = "awaiting_approval"
+    QUEUED = "queued"
+    FILED = "filed"
+    REVIEW = "review"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+    PAID = "paid"
+    REJECTED = "rejected"
+
+    @classmethod
+    def first(cls, approval: bool) -> FilingStatus:
+        """Where a new declaration or claim starts: awaiting a person's approval, or queued for the next cycle."""
+        return cls.AWAITING_APPROVAL if approval else cls.QUEUED
+
+    @classmethod
+    def unfiled(cls) -> tuple[FilingStatus, ...]:
+        """Not yet sent: what approval or the next cycle files, and what a payment before filing cancels."""
+        return (cls.AWAITING_APPROVAL, cls.QUEUED)
+
+    @classmethod
+    def open(cls) -> tuple[FilingStatus, ...]:
+        """Not yet settled: unfiled, filed, or waiting for a person to read the insurer's answer."""
+        return (*cls.unfiled(), cls.FILED, cls.REVIEW)
 
 
 def write_key(scope: str, operation: str, customer_id: str) -> str:

@@ -10,7 +10,9 @@ import pytest
 
 from creditguard.connector.erp.operations import Operation
 from creditguard.mappings import clock, money
-from creditguard.mappings.vocab import Action, HoldOrigin, RequestStatus, Status, write_key
+from creditguard.connector.cli.views.insurer import STATUS_WORDS as REQUEST_WORDS
+from creditguard.connector.insurer import claims, overdues
+from creditguard.mappings.vocab import Action, FilingStatus, HoldOrigin, RequestStatus, Status, write_key
 from creditguard.rules.policy import ACTIONS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,6 +42,16 @@ def test_the_policy_knows_the_actions_of_the_vocabulary():
     assert ACTIONS == ("hold", "flag", "notify", "request_limit", "release")
     assert Status.order() == ("hold", "flag", "ok")
     assert set(RequestStatus.pending()) == {"awaiting_approval", "queued", "open", "review"}
+
+
+def test_every_status_a_credit_manager_may_see_is_worded_for_them():
+    # `creditguard insurer requests | declarations | claims` word each status; a status without words would
+    # show as its bare value
+    assert set(REQUEST_WORDS) == set(RequestStatus)
+    assert set(overdues.STATUS_WORDS) == set(FilingStatus) - {FilingStatus.PAID, FilingStatus.REJECTED}
+    assert set(claims.STATUS_WORDS) == set(FilingStatus) - {FilingStatus.CLOSED}
+    assert FilingStatus.open() == (*FilingStatus.unfiled(), "filed", "review") == overdues.OPEN == claims.CLAIM_OPEN
+    assert FilingStatus.first(True) == "awaiting_approval" and FilingStatus.first(False) == "queued"
 
 
 def test_the_clock_is_utc_and_can_be_frozen():

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from creditguard.mappings import clock
 from creditguard.mappings.errors import BadInput
+from creditguard.mappings.vocab import FilingStatus
 from creditguard.mappings.vocab import RequestStatus
 from creditguard.rules.facts import compute_facts
 
@@ -147,9 +148,9 @@ def cmd_declarations(args) -> int:
             out.write(f"    {terminal.clean(i['number'] or i['invoice_id'])} due {i['due_date']}: "
                       f"{Decimal(i['amount']):,.2f} {i['currency'] or ''}" + ("" if i["sent"] else " (not sent yet)")
                       + "\n")
-        if d["status"] == "awaiting_approval":
+        if d["status"] == FilingStatus.AWAITING_APPROVAL:
             out.write(f"    approve with: creditguard insurer approve --config {args.config} D{d['id']}\n")
-        if d["message"] and d["status"] in ("failed", "review"):
+        if d["message"] and d["status"] in (FilingStatus.FAILED, FilingStatus.REVIEW):
             out.write(f"    {terminal.clean(d['message'])}\n")
     return 0
 
@@ -164,11 +165,11 @@ def cmd_deadlines(args) -> int:
                        where=str(config.source), hint="add the policy terms under [insurance] (README)")
     with open_store(config) as store:
         desk = OverdueDesk(store)
-        unfiled = [(d, desk.invoices(d["id"])) for d in desk.declarations(statuses=("awaiting_approval", "queued"))]
+        unfiled = [(d, desk.invoices(d["id"])) for d in desk.declarations(statuses=FilingStatus.unfiled())]
         covered = {d["customer_id"] for d in desk.declarations(statuses=OPEN)}
-        claims = ClaimDesk(store).claims(statuses=("awaiting_approval", "queued"))
+        claims = ClaimDesk(store).claims(statuses=FilingStatus.unfiled())
         claimed = {c["declaration_id"] for c in ClaimDesk(store).claims()}
-        to_claim = [(d, desk.invoices(d["id"])) for d in desk.declarations(statuses=("filed",))
+        to_claim = [(d, desk.invoices(d["id"])) for d in desk.declarations(statuses=(FilingStatus.FILED,))
                     if d["id"] not in claimed]
         records = {name: store.records(name) for name in ("company", "currencies", "customers", "invoices",
                                                           "orders")}
@@ -176,13 +177,13 @@ def cmd_deadlines(args) -> int:
     for d, invoices in unfiled:
         deadline = dt.date.fromisoformat(d["deadline"])
         what = f"declaration D{d['id']} ({d['kind']}, {terminal.count(len(invoices), 'invoice')}) " + \
-            ("awaiting approval: creditguard insurer approve " + f"D{d['id']}" if d["status"] == "awaiting_approval"
-             else "queued: it goes out with the next cycle")
+            (f"awaiting approval: creditguard insurer approve D{d['id']}"
+             if d["status"] == FilingStatus.AWAITING_APPROVAL else "queued: it goes out with the next cycle")
         deadlines.append((deadline, "declare by", d["customer_id"], d["customer_name"] or "", what))
     for c in claims:
         what = f"claim C{c['id']} on D{c['declaration_id']}, {Decimal(c['claimed']):,.2f} " + (
             "awaiting approval; documents missing: " + ", ".join(json.loads(c["missing"]))
-            if c["status"] == "awaiting_approval" else "queued: it goes out with the next cycle")
+            if c["status"] == FilingStatus.AWAITING_APPROVAL else "queued: it goes out with the next cycle")
         deadlines.append((dt.date.fromisoformat(c["claim_by"]), "claim by", c["customer_id"],
                           c["customer_name"] or "", what))
     if terms.claim_filing_days is not None:
@@ -272,9 +273,9 @@ def cmd_claims(args) -> int:
             if claim_file.get(kind):
                 out.write(f"    {kind}: {terminal.clean(', '.join(claim_file[kind]))}\n")
         missing = json.loads(c["missing"])
-        if missing and c["status"] in ("awaiting_approval", "queued"):
+        if missing and c["status"] in FilingStatus.unfiled():
             out.write(f"    documents missing: {', '.join(missing)} (not in the ERP for every claimed invoice)\n")
-        if c["status"] == "awaiting_approval":
+        if c["status"] == FilingStatus.AWAITING_APPROVAL:
             out.write(f"    once you have them: creditguard insurer approve --config {args.config} C{c['id']}\n")
     return 0
 
@@ -289,7 +290,7 @@ def _awaiting(args, config, mark, number, what, listing, find, words) -> dict:
     if row is None:
         raise BadInput(f"no {what} {mark}{number}", where=str(config.store_path),
                        hint=f"see `creditguard insurer {listing} --config {args.config}`")
-    if row["status"] != "awaiting_approval":
+    if row["status"] != FilingStatus.AWAITING_APPROVAL:
         raise BadInput(f"{what} {mark}{number} is {words.get(row['status'], row['status'])}, not awaiting "
                        "approval", where=str(config.store_path))
     return row
@@ -301,7 +302,7 @@ def _approve_claim(args, config) -> int:
         claim = _awaiting(args, config, "C", str(args.request_id)[1:], "claim", "claims", desk.claim, CLAIM_WORDS)
         who, missing = getpass.getuser(), json.loads(claim["missing"])
         with store.transaction():
-            desk.update(claim["id"], status="queued", approved_by=who)
+            desk.update(claim["id"], status=FilingStatus.QUEUED, approved_by=who)
             store.audit(claim["customer_id"], f"claim C{claim['id']} approved" + (
                 f" with documents missing: {', '.join(missing)}" if missing else ""), actor=who,
                 name=claim["customer_name"])
@@ -318,7 +319,7 @@ def _approve_declaration(args, config) -> int:
                                 desk.declaration, DECLARATION_WORDS)
         who = getpass.getuser()
         with store.transaction():
-            desk.update(declaration["id"], status="queued", approved_by=who)
+            desk.update(declaration["id"], status=FilingStatus.QUEUED, approved_by=who)
             store.audit(declaration["customer_id"], f"overdue declaration D{declaration['id']} approved", actor=who,
                         name=declaration["customer_name"])
     print(f"D{declaration['id']} {declaration['customer_name']}: {declaration['kind']} declaration approved; it goes "

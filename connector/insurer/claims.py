@@ -24,16 +24,21 @@ import json
 from decimal import Decimal
 
 from creditguard.mappings import clock
+from creditguard.mappings.vocab import FilingStatus
 from creditguard.mappings.money import round_cent
 
 __all__ = ["ClaimDesk", "CLAIM_OPEN", "expected_indemnity", "DOCUMENTS"]
 
-CLAIM_OPEN = ("awaiting_approval", "queued", "filed", "review")
+CLAIM_OPEN = FilingStatus.open()
 DOCUMENTS = ("sales order or contract", "proof of delivery")     # what a claim needs besides the invoices
-STATUS_WORDS = {"awaiting_approval": "awaiting approval", "queued": "queued (goes out with the next cycle)",
-                "filed": "filed, in the waiting period", "paid": "indemnity paid", "rejected": "refused by the insurer",
-                "cancelled": "cancelled (paid before filing)", "review": "answer needs review",
-                "failed": "the insurer refused the filing (see message)"}
+STATUS_WORDS = {FilingStatus.AWAITING_APPROVAL: "awaiting approval",
+                FilingStatus.QUEUED: "queued (goes out with the next cycle)",
+                FilingStatus.FILED: "filed, in the waiting period",
+                FilingStatus.PAID: "indemnity paid",
+                FilingStatus.REJECTED: "refused by the insurer",
+                FilingStatus.CANCELLED: "cancelled (paid before filing)",
+                FilingStatus.REVIEW: "answer needs review",
+                FilingStatus.FAILED: "the insurer refused the filing (see message)"}
 
 
 def expected_indemnity(claimed: Decimal, terms) -> Decimal:
@@ -80,7 +85,7 @@ class ClaimDesk:
         residual = {i: inv.amount_residual for i, inv in open_items.items()}
         prepared = []
         claimed_for = {c["declaration_id"] for c in self.claims()}
-        for declaration in overdue_desk.declarations(statuses=("filed",)):
+        for declaration in overdue_desk.declarations(statuses=(FilingStatus.FILED,)):
             invoices = overdue_desk.invoices(declaration["id"])
             if declaration["id"] in claimed_for or not invoices:
                 continue
@@ -94,10 +99,10 @@ class ClaimDesk:
             found = documents([i["number"] for i in unpaid if i["number"]]) if documents else {}
             prepared.append(self._prepare(snapshot, terms, declaration, unpaid, residual, claim_from, audit, found,
                                           manual))
-        for claim in self.claims(statuses=("awaiting_approval", "queued")):
+        for claim in self.claims(statuses=FilingStatus.unfiled()):
             rows = json.loads(claim["file"])["invoices"]
             if not any(r["invoice_id"] in residual for r in rows):
-                self.update(claim["id"], status="cancelled", message="paid before filing")
+                self.update(claim["id"], status=FilingStatus.CANCELLED, message="paid before filing")
                 if audit:
                     audit(claim["customer_id"], f"claim C{claim['id']} cancelled: paid before filing",
                           claim["customer_name"])
@@ -108,7 +113,7 @@ class ClaimDesk:
         (`open_items`: overdues.open_invoices). Call in a transaction."""
         residual = {i: inv.amount_residual for i, inv in open_items.items()}
         found = []
-        for claim in self.claims(statuses=("paid",)):
+        for claim in self.claims(statuses=(FilingStatus.PAID,)):
             rows = json.loads(claim["file"])["invoices"]
             unpaid_now = sum((residual.get(r["invoice_id"], Decimal(0)) for r in rows), Decimal(0))
             recovered = round_cent(max(Decimal(0), Decimal(claim["claimed"]) - unpaid_now))
@@ -155,7 +160,7 @@ class ClaimDesk:
             "claim_by, currency, claimed, expected, file, missing, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (f"creditguard/claim/{customer_id}/D{declaration['id']}", declaration["id"], customer_id,
-             declaration["customer_name"], "awaiting_approval" if missing or manual else "queued",
+             declaration["customer_name"], FilingStatus.first(bool(missing) or manual),
              claim_from.isoformat(), claim_by.isoformat(), declaration["currency"], str(claimed), str(expected),
              json.dumps(claim_file), json.dumps(missing), now, now))
         if audit:

@@ -39,7 +39,7 @@ from decimal import Decimal
 from creditguard.mappings import clock
 from creditguard.mappings.errors import BadInput, TransientError
 from creditguard.mappings.money import round_cent
-from creditguard.mappings.vocab import Action, RequestStatus, write_key
+from creditguard.mappings.vocab import Action, FilingStatus, RequestStatus, write_key
 
 from creditguard.connector.erp.operations import Operation, Write
 from creditguard.connector.insurer.allianz import AllianzTradeClient
@@ -277,7 +277,7 @@ class InsurerStep:
                                      extensions=self.config.extensions, audit=self._audit,
                                      insolvent=set(self.ledger.insolvent()))
         for row in changed["opened"]:
-            waits = "awaiting approval" if row["status"] == "awaiting_approval" else "queued"
+            waits = "awaiting approval" if row["status"] == FilingStatus.AWAITING_APPROVAL else FilingStatus.QUEUED
             self.report.declarations.append((row["id"], row["customer_id"], row["customer_name"],
                                              f"{row['kind']} opened, {waits}, to file by {row['deadline']}"))
         for row, joined in changed["joined"]:
@@ -300,7 +300,7 @@ class InsurerStep:
             missing = json.loads(claim["missing"])
             waits = (f"documents missing ({', '.join(missing)}), " if missing else "") + \
                 (f"awaiting approval (creditguard insurer approve C{claim['id']})"
-                 if claim["status"] == "awaiting_approval" else "queued")
+                 if claim["status"] == FilingStatus.AWAITING_APPROVAL else FilingStatus.QUEUED)
             self.report.claims.append((claim["id"], claim["customer_id"], claim["customer_name"],
                                        f"prepared: {Decimal(claim['claimed']):,.2f} claimed, "
                                        f"{Decimal(claim['expected']):,.2f} expected, to file by {claim['claim_by']}; "
@@ -309,7 +309,7 @@ class InsurerStep:
             self._talk(self._send_claims)
 
     def _send_claims(self) -> None:
-        for claim in self.claims.claims(statuses=("queued",)):
+        for claim in self.claims.claims(statuses=(FilingStatus.QUEUED,)):
             declaration = self.desk.declaration(claim["declaration_id"])
             buyer_id = self.ledger.buyer_id(claim["customer_id"]) or declaration["buyer_id"]
             claim_file = json.loads(claim["file"])
@@ -323,12 +323,12 @@ class InsurerStep:
                                                 claim["currency"], documents, claim["key"])
             except InsurerRefused as exc:
                 with self.store.transaction():
-                    self.claims.update(claim["id"], status="failed", message=exc.render())
+                    self.claims.update(claim["id"], status=FilingStatus.FAILED, message=exc.render())
                 self.report.review.append(f"customer {claim['customer_id']}: the insurer refused claim "
                                           f"C{claim['id']}: {exc}")
                 continue
             self._count_send()
-            status = "review" if answer.needs_review else "filed"
+            status = FilingStatus.REVIEW if answer.needs_review else FilingStatus.FILED
             with self.store.transaction():
                 self.claims.update(claim["id"], status=status, insurer_id=answer.id, filed_at=clock.iso(),
                                    waiting_until=answer.waiting_until and answer.waiting_until.isoformat(),
@@ -339,7 +339,7 @@ class InsurerStep:
                                        f"filed ({answer.raw_state or '?'})" + (
                                            f", waiting period to {answer.waiting_until.isoformat()}"
                                            if answer.waiting_until else "")))
-        for claim in self.claims.claims(statuses=("filed",)):
+        for claim in self.claims.claims(statuses=(FilingStatus.FILED,)):
             answer = self.client.claim_state(claim["insurer_id"])
             if answer.state in ("paid", "rejected"):
                 with self.store.transaction():
@@ -355,7 +355,7 @@ class InsurerStep:
                                                                 if answer.indemnity is not None else "")))
             elif answer.needs_review:
                 with self.store.transaction():
-                    self.claims.update(claim["id"], status="review", raw=raw_text(answer.raw))
+                    self.claims.update(claim["id"], status=FilingStatus.REVIEW, raw=raw_text(answer.raw))
                 self.report.review.append(f"customer {claim['customer_id']}: the insurer's answer on claim "
                                           f"C{claim['id']} could not be read (state {answer.raw_state!r}); kept raw")
 
@@ -363,14 +363,15 @@ class InsurerStep:
         self.store.audit(customer_id, event, name=name, actor="credit guard")
 
     def _send_declarations(self, unpaid) -> None:
-        for declaration in self.desk.declarations(statuses=("queued",)):
+        for declaration in self.desk.declarations(statuses=(FilingStatus.QUEUED,)):
             self._file(declaration)
-        for declaration in self.desk.declarations(statuses=("filed",)):
+        for declaration in self.desk.declarations(statuses=(FilingStatus.FILED,)):
             rows = self.desk.invoices(declaration["id"])
             if not any(r["invoice_id"] in unpaid for r in rows):
                 answer = self.client.close_overdue(declaration["insurer_id"], f"{declaration['key']}/close")
                 with self.store.transaction():
-                    self.desk.update(declaration["id"], status="closed" if answer.state == "closed" else "review",
+                    closed = FilingStatus.CLOSED if answer.state == "closed" else FilingStatus.REVIEW
+                    self.desk.update(declaration["id"], status=closed,
                                      raw=raw_text(answer.raw), message="paid; closed at the insurer")
                     self._audit(declaration["customer_id"], f"overdue declaration D{declaration['id']} closed "
                                 "(paid)", declaration["customer_name"])
@@ -386,7 +387,7 @@ class InsurerStep:
                         self.store.db.execute("UPDATE insurer_overdue_invoices SET sent=1 WHERE declaration_id=? "
                                               "AND invoice_id=?", (declaration["id"], r["invoice_id"]))
                     self.desk.update(declaration["id"], raw=raw_text(answer.raw),
-                                     **({"status": "review"} if answer.needs_review else {}))
+                                     **({"status": FilingStatus.REVIEW} if answer.needs_review else {}))
                 self.report.declarations.append((declaration["id"], declaration["customer_id"],
                                                  declaration["customer_name"],
                                                  f"{len(unsent)} further invoice(s) added at the insurer"))
@@ -395,7 +396,7 @@ class InsurerStep:
         customer = self.customers.get(declaration["customer_id"]) or {}
 
         def failed(message):
-            self.desk.update(declaration["id"], status="failed", message=message)
+            self.desk.update(declaration["id"], status=FilingStatus.FAILED, message=message)
         buyer_id = self._buyer_of(declaration["customer_id"], declaration["customer_name"], customer, failed)
         if buyer_id is None:
             return
@@ -419,7 +420,7 @@ class InsurerStep:
             return
         self._count_send()
         late = answer.late or self.as_of > dt.date.fromisoformat(declaration["deadline"])
-        status = "review" if answer.needs_review else "filed"
+        status = FilingStatus.REVIEW if answer.needs_review else FilingStatus.FILED
         with self.store.transaction():
             self.desk.update(declaration["id"], status=status, insurer_id=answer.id, filed_at=clock.iso(),
                              late=int(late), raw=raw_text(answer.raw),
@@ -436,7 +437,7 @@ class InsurerStep:
             self.report.review.append(f"customer {declaration['customer_id']}: declaration D{declaration['id']} "
                                       f"was filed after its deadline {declaration['deadline']}; the insurer may "
                                       "cancel the cover")
-        if status == "review":
+        if status == FilingStatus.REVIEW:
             self.report.review.append(f"customer {declaration['customer_id']}: the insurer's answer to declaration "
                                       f"D{declaration['id']} could not be read (state {answer.raw_state!r}); kept raw")
 
@@ -446,14 +447,14 @@ class InsurerStep:
         if self.terms is None or self.dry_run:
             return []
         writes, warn = [], self.terms.deadline_warning_days
-        for declaration in self.desk.declarations(statuses=("awaiting_approval", "queued")):
+        for declaration in self.desk.declarations(statuses=FilingStatus.unfiled()):
             deadline = dt.date.fromisoformat(declaration["deadline"])
             left = (deadline - self.as_of).days
             if left > warn or declaration["customer_id"] not in self.customers:
                 continue
             why = "it awaits approval (creditguard insurer approve D{})".format(declaration["id"]) \
-                if declaration["status"] == "awaiting_approval" else "it is queued"
-            at_risk = bool(self.report.problem) and declaration["status"] == "queued"
+                if declaration["status"] == FilingStatus.AWAITING_APPROVAL else "it is queued"
+            at_risk = bool(self.report.problem) and declaration["status"] == FilingStatus.QUEUED
             if at_risk:
                 why += "; the insurer cannot be reached: the deadline is at risk"
             text = (f"Overdue declaration D{declaration['id']} must reach the insurer by {deadline.isoformat()} "
@@ -545,7 +546,7 @@ class InsurerStep:
                                        message=_decision_text(answer.decision) if answer.decision else state)
             if answer.decision is not None:
                 self._record_decision(answer.decision)
-        if status == "review":
+        if status == RequestStatus.REVIEW:
             self.report.review.append(f"customer {request['customer_id']}: the insurer's answer to request "
                                       f"{answer.id} could not be read (state {answer.raw_state!r}); kept raw")
         self.report.sent.append((request["customer_id"], request["customer_name"], Decimal(request["amount"]),

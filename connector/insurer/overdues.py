@@ -30,14 +30,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from creditguard.mappings import clock
+from creditguard.mappings.vocab import FilingStatus
 
 __all__ = ["OverdueDesk", "OPEN", "declare_after_days", "Overdue", "open_invoices", "overdues"]
 
-OPEN = ("awaiting_approval", "queued", "filed", "review")          # a declaration not yet closed or cancelled
-UNFILED = ("awaiting_approval", "queued")
-STATUS_WORDS = {"awaiting_approval": "awaiting approval", "queued": "queued (goes out with the next cycle)",
-                "filed": "filed with the insurer", "review": "answer needs review", "closed": "closed (paid)",
-                "cancelled": "cancelled (paid before filing)", "failed": "refused by the insurer (see message)"}
+OPEN = FilingStatus.open()                   # a declaration not yet closed or cancelled
+UNFILED = FilingStatus.unfiled()
+STATUS_WORDS = {FilingStatus.AWAITING_APPROVAL: "awaiting approval",
+                FilingStatus.QUEUED: "queued (goes out with the next cycle)",
+                FilingStatus.FILED: "filed with the insurer",
+                FilingStatus.REVIEW: "answer needs review",
+                FilingStatus.CLOSED: "closed (paid)",
+                FilingStatus.CANCELLED: "cancelled (paid before filing)",
+                FilingStatus.FAILED: "refused by the insurer (see message)"}
 
 
 def declare_after_days(terms) -> int:
@@ -176,7 +181,7 @@ class OverdueDesk:
                     and customer_id not in insolvent else "OVD"
                 deadline = min(o.due_date for o in rows) + dt.timedelta(days=terms.overdue_notification_days)
                 row_id = self._open(customer_id, names[customer_id], kind,
-                                    "awaiting_approval" if manual else "queued", deadline, rows[0].currency)
+                                    FilingStatus.first(manual), deadline, rows[0].currency)
                 for overdue in rows:
                     self._add_invoice(row_id, overdue, sent=False)
                 changed["opened"].append(self.declaration(row_id))
@@ -194,7 +199,7 @@ class OverdueDesk:
             invoices = self.invoices(declaration["id"])
             if invoices and not any(i["invoice_id"] in open_items for i in invoices):
                 if declaration["status"] in UNFILED:
-                    self.update(declaration["id"], status="cancelled", message="paid before filing")
+                    self.update(declaration["id"], status=FilingStatus.CANCELLED, message="paid before filing")
                     changed["cancelled"].append(declaration)
                     if audit:
                         audit(declaration["customer_id"], f"overdue declaration D{declaration['id']} cancelled: "
