@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["Action", "FilingStatus", "HoldOrigin", "RequestStatus", "Status", "Word", "write_key"]
+__all__ = ["Action", "FilingStatus", "HoldOrigin", "Operation", "Outcome", "RequestStatus", "Status", "Word",
+           "write_key"]
 
 
 class Word(str, Enum):
@@ -98,6 +99,41 @@ class FilingStatus(Word):
     def open(cls) -> tuple[FilingStatus, ...]:
         """Not yet settled: unfiled, filed, or waiting for a person to read the insurer's answer."""
         return (*cls.unfiled(), cls.FILED, cls.REVIEW)
+
+
+class Operation(Word):
+    """One kind of ERP write (connector/erp/operations.py: what each writes). The value is what the outbox
+    stores; `done` and `would` are how the cycle report words it."""
+
+    def __new__(cls, value, done, would, audit_event, holds_after):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.done = done                      # past tense, for the cycle report: "hold placed"
+        member.would = would                    # for a dry run: "would place a hold on"
+        member.audit_event = audit_event        # the holds audit's event, None when not a hold write
+        member.holds_after = holds_after        # whether the customer is held after it; None: no change
+        return member
+
+    PLACE_HOLD = ("place_hold", "hold placed", "would place a hold on", "placed", True)
+    UPDATE_HOLD = ("update_hold", "hold reason updated", "would update the hold reason of", "updated", True)
+    RELEASE_HOLD = ("release_hold", "hold released", "would release the hold on", "released", False)
+    SET_FLAG = ("set_flag", "flag set", "would flag", None, None)
+    CLEAR_FLAG = ("clear_flag", "flag cleared", "would clear the flag of", None, None)
+    ADD_NOTE = ("add_note", "note added", "would add a note to", None, None)
+    NOTIFY = ("notify", "credit team notified", "would notify the credit team about", None, None)
+    REQUEST_COVER = ("request_cover", "cover requested", "would request insurer cover for", None, None)
+    SET_COVER = ("set_cover", "insurer cover updated", "would update the insurer cover of", None, None)
+    SET_ALLOWANCE = ("set_allowance", "order allowance updated", "would update the order allowance of", None, None)
+
+    @property
+    def is_hold_write(self) -> bool:
+        return self.holds_after is not None
+
+
+class Outcome(Word):
+    """What a write did in the ERP."""
+    WRITTEN = "written"
+    ALREADY_THERE = "already there"     # the ERP had it already (e.g. a note a crashed cycle wrote)
 
 
 def write_key(scope: str, operation: str, customer_id: str) -> str:

@@ -45,7 +45,8 @@ def report(dry_run, done=()):
     from collections import Counter
 
     from creditguard.connector.cycle.run import CycleReport
-    from creditguard.connector.erp.operations import Operation, Write
+    from creditguard.connector.erp.operations import Write
+    from creditguard.mappings.vocab import Operation
     hold = Write(key="c/place_hold/2", customer_id="2", customer_name="Acme", operation=Operation.PLACE_HOLD,
                  payload={}, rules="credit_limit.exceeded", reason="Exposure too high")
     note = Write(key="k@d", customer_id="2", customer_name="Acme", operation=Operation.ADD_NOTE, payload={},

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from creditguard.connector.erp.operations import Operation
+from creditguard.mappings.vocab import Action, FilingStatus, HoldOrigin, Operation, RequestStatus, Status, write_key
 from creditguard.mappings import clock, money
 from creditguard.connector.cli.views.insurer import STATUS_WORDS as REQUEST_WORDS
 from creditguard.connector.insurer import claims, overdues
-from creditguard.mappings.vocab import Action, FilingStatus, HoldOrigin, RequestStatus, Status, write_key
 from creditguard.rules.policy import ACTIONS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,7 +13,8 @@ from typing import Callable
 import pytest
 
 from creditguard.connector.erp.contract import CREDIT_GUARD, MANUAL
-from creditguard.connector.erp.operations import Operation, Outcome, Write, apply
+from creditguard.connector.erp.operations import Write, apply
+from creditguard.mappings.vocab import Operation, Outcome
 from creditguard.mappings.errors import ErpRefused
 
 

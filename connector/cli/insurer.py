@@ -10,8 +10,7 @@ from decimal import Decimal
 
 from creditguard.mappings import clock
 from creditguard.mappings.errors import BadInput
-from creditguard.mappings.vocab import FilingStatus
-from creditguard.mappings.vocab import RequestStatus
+from creditguard.mappings.vocab import FilingStatus, RequestStatus
 from creditguard.rules.facts import compute_facts
 
 from creditguard.connector.cli.views import terminal

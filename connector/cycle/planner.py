@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from creditguard.mappings.vocab import Action, write_key
-from creditguard.connector.erp.operations import Operation, Write
+from creditguard.mappings.vocab import Action, Operation, write_key
+from creditguard.connector.erp.operations import Write
 
 __all__ = ["Plan", "plan_writes", "plan_allowances", "allowance_payload", "needs_state", "STATE_ACTIONS"]
 

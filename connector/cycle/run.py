@@ -25,13 +25,13 @@ from pathlib import Path
 
 from creditguard.mappings import clock
 from creditguard.mappings.errors import ConfigError, ErpRefused, TransientError
-from creditguard.mappings.vocab import Action
+from creditguard.mappings.vocab import Action, Operation
 from creditguard.rules.evaluate import evaluate, make_engine
 from creditguard.rules.policy import load_policy
 
 from creditguard.connector.erp.contract import connect
 from creditguard.connector.insurer import flow as insurer_flow
-from creditguard.connector.erp.operations import Operation, apply_or_refusal
+from creditguard.connector.erp.operations import apply_or_refusal
 from creditguard.connector.cycle.planner import needs_state, plan_allowances, plan_writes
 from creditguard.connector.cycle.store import Store
 from creditguard.connector.cycle.sync import (build_snapshot, merged_records, read_changes, save_changes,

@@ -24,7 +24,7 @@ from pathlib import Path
 from creditguard.mappings import clock
 from creditguard.mappings.errors import BadInput, ConfigError
 
-from creditguard.connector.erp.operations import Operation
+from creditguard.mappings.vocab import Operation
 
 __all__ = ["Store", "OutboxEntry", "SCHEMA_VERSION"]
 

@@ -25,9 +25,8 @@ from typing import Callable, Iterable, Iterator, Protocol
 
 from creditguard.mappings.errors import ConfigError, ErpRefused, MappingError, TransientError
 from creditguard.mappings.mapper import Stream, load_mappings
-from creditguard.mappings.vocab import HoldOrigin
+from creditguard.mappings.vocab import HoldOrigin, Outcome
 
-from creditguard.connector.erp.operations import Outcome
 
 log = logging.getLogger(__name__)
 

@@ -39,9 +39,9 @@ from decimal import Decimal
 from creditguard.mappings import clock
 from creditguard.mappings.errors import BadInput, TransientError
 from creditguard.mappings.money import round_cent
-from creditguard.mappings.vocab import Action, FilingStatus, RequestStatus, write_key
+from creditguard.mappings.vocab import Action, FilingStatus, Operation, RequestStatus, write_key
 
-from creditguard.connector.erp.operations import Operation, Write
+from creditguard.connector.erp.operations import Write
 from creditguard.connector.insurer.allianz import AllianzTradeClient
 from creditguard.connector.insurer.errors import InsurerRefused, RequestAlreadyOpen
 from creditguard.connector.insurer.ledger import Ledger

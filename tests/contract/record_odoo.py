@@ -13,7 +13,8 @@ import sys
 
 from creditguard.connector.erp import contract as erp
 from creditguard.connector.erp.odoo import adapter
-from creditguard.connector.erp.operations import Operation, Write, apply
+from creditguard.connector.erp.operations import Write, apply
+from creditguard.mappings.vocab import Operation
 from tests.contract import odoo_book as book
 from tests.contract.cassette import Recorder, mount
 from tests.contract.record_tryton import ALLOWANCE

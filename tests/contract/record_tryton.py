@@ -9,7 +9,8 @@ import datetime as dt
 
 from creditguard.connector.erp import contract as erp
 from creditguard.connector.config import ErpConfig
-from creditguard.connector.erp.operations import Operation, Write, apply
+from creditguard.connector.erp.operations import Write, apply
+from creditguard.mappings.vocab import Operation
 from creditguard.connector.erp.tryton import adapter
 from creditguard.connector.testing.tryton import USERS, EmbeddedTryton
 from examples.tryton.books import Books

@@ -9,7 +9,7 @@ import pytest
 from creditguard.connector.erp import contract as erp
 from creditguard.connector.config import ErpConfig
 from creditguard.connector.erp.odoo import adapter
-from creditguard.connector.erp.operations import Outcome
+from creditguard.mappings.vocab import Outcome
 from creditguard.connector.cycle.sync import read_changes
 from creditguard.mappings.errors import MappingError
 from tests.contract import odoo_book as book

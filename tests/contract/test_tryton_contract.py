@@ -8,7 +8,7 @@ import pytest
 
 from creditguard.connector.erp import contract as erp
 from creditguard.connector.config import ErpConfig
-from creditguard.connector.erp.operations import Outcome
+from creditguard.mappings.vocab import Outcome
 from creditguard.connector.erp.tryton import adapter
 from creditguard.mappings.errors import MappingError
 from creditguard.mappings.mapper import load_mappings

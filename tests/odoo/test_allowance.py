@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from creditguard.connector.erp.operations import Operation, Outcome, Write, apply
+from creditguard.connector.erp.operations import Write, apply
+from creditguard.mappings.vocab import Operation, Outcome
 from creditguard.mappings.errors import ErpRefused
 from tests.odoo.test_cycle import creditguard
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from creditguard.connector.erp.operations import Outcome
+from creditguard.mappings.vocab import Outcome
 from creditguard.connector.erp.tryton.writeback import TrytonWriter
 from creditguard.mappings.errors import ErpRefused, ErpWarning
 from tests.tryton.test_addon import manager, sale_state  # noqa: F401  (the credit manager fixture)

@@ -185,7 +185,7 @@ def test_a_manual_hold_survives_a_cycle(config, customers, admin, connector):
 def test_a_hold_turned_manual_after_the_cycle_read_it_is_not_lifted(config, customers, admin, connector):
     """The cycle read a Credit Guard hold and planned its release; meanwhile an administrator made it a manual
     hold. The release leaves it, as on Odoo; a Credit Guard hold is still lifted."""
-    from creditguard.connector.erp.operations import Outcome
+    from creditguard.mappings.vocab import Outcome
     from creditguard.connector.erp.tryton.writeback import TrytonWriter
     party = customers['clean']
     admin.write('party.party', [party], {'creditguard_hold': True, 'creditguard_hold_reason': 'Overdue 70 days',

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from creditguard.connector.cli.views import insurer, terminal
-from creditguard.connector.erp.operations import Outcome
+from creditguard.mappings.vocab import Outcome
 
 
 def write_sync(report, out) -> None:

@@ -16,7 +16,8 @@ from creditguard.mappings.errors import ErpRefused
 from creditguard.mappings.ids import IntegerIds
 
 from creditguard.connector.erp.contract import CREDIT_GUARD, HoldState
-from creditguard.connector.erp.operations import Operation, Outcome, apply_or_refusal
+from creditguard.connector.erp.operations import apply_or_refusal
+from creditguard.mappings.vocab import Operation, Outcome
 
 __all__ = ["OdooWriter", "ADDON_FIELDS"]
 

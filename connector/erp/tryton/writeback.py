@@ -11,7 +11,7 @@ from creditguard.mappings.errors import ErpRefused
 from creditguard.mappings.ids import IntegerIds
 
 from creditguard.connector.erp.contract import CREDIT_GUARD, MANUAL, HoldState
-from creditguard.connector.erp.operations import Outcome
+from creditguard.mappings.vocab import Outcome
 
 __all__ = ["TrytonWriter"]
 
