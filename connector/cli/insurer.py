@@ -3,6 +3,7 @@ the insurer side."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
 import json
 import sys
@@ -237,11 +238,8 @@ def cmd_approve(args) -> int:
         ledger = Ledger(store)
         request = _awaiting(args, config, "#", given.lstrip("#"), "cover request", "requests", ledger.request,
                             STATUS_WORDS)
-        who = getpass.getuser()
-        with store.transaction():
-            ledger.update_request(request["key"], status=RequestStatus.QUEUED, approved_by=who)
-            store.audit(request["customer_id"], f"cover request #{request['id']} approved", actor=who,
-                        name=request["customer_name"])
+        _queue(store, request, functools.partial(ledger.update_request, request["key"], status=RequestStatus.QUEUED),
+               f"cover request #{request['id']} approved")
     print(f"#{request['id']} {request['customer_name']}: {Decimal(request['amount']):,.2f} {request['currency']} "
           "approved; it goes to the insurer with the next cycle")
     return 0
@@ -289,22 +287,28 @@ def _awaiting(args, config, mark, number, what, listing, find, words) -> dict:
     if row is None:
         raise BadInput(f"no {what} {mark}{number}", where=str(config.store_path),
                        hint=f"see `creditguard insurer {listing} --config {args.config}`")
-    if row["status"] != FilingStatus.AWAITING_APPROVAL:
+    if row["status"] != FilingStatus.AWAITING_APPROVAL:         # a request's word as well (RequestStatus)
         raise BadInput(f"{what} {mark}{number} is {words.get(row['status'], row['status'])}, not awaiting "
                        "approval", where=str(config.store_path))
     return row
+
+
+def _queue(store, row, mark_queued, event) -> None:
+    """An approved request, declaration or claim: queued for the next cycle (`mark_queued`), and who approved it
+    in the audit, in one transaction."""
+    who = getpass.getuser()
+    with store.transaction():
+        mark_queued(approved_by=who)
+        store.audit(row["customer_id"], event, actor=who, name=row["customer_name"])
 
 
 def _approve_claim(args, config) -> int:
     with open_store(config) as store:
         desk = ClaimDesk(store)
         claim = _awaiting(args, config, "C", str(args.request_id)[1:], "claim", "claims", desk.claim, CLAIM_WORDS)
-        who, missing = getpass.getuser(), json.loads(claim["missing"])
-        with store.transaction():
-            desk.update(claim["id"], status=FilingStatus.QUEUED, approved_by=who)
-            store.audit(claim["customer_id"], f"claim C{claim['id']} approved" + (
-                f" with documents missing: {', '.join(missing)}" if missing else ""), actor=who,
-                name=claim["customer_name"])
+        missing = json.loads(claim["missing"])
+        event = f"claim C{claim['id']} approved" + (f" with documents missing: {', '.join(missing)}" if missing else "")
+        _queue(store, claim, functools.partial(desk.update, claim["id"], status=FilingStatus.QUEUED), event)
     print(f"C{claim['id']} {claim['customer_name']}: claim of {Decimal(claim['claimed']):,.2f} approved"
           + (f" (missing: {', '.join(missing)})" if missing else "") + "; it goes to the insurer with the next cycle "
           f"(file by {claim['claim_by']})")
@@ -316,11 +320,8 @@ def _approve_declaration(args, config) -> int:
         desk = OverdueDesk(store)
         declaration = _awaiting(args, config, "D", str(args.request_id)[1:], "overdue declaration", "declarations",
                                 desk.declaration, DECLARATION_WORDS)
-        who = getpass.getuser()
-        with store.transaction():
-            desk.update(declaration["id"], status=FilingStatus.QUEUED, approved_by=who)
-            store.audit(declaration["customer_id"], f"overdue declaration D{declaration['id']} approved", actor=who,
-                        name=declaration["customer_name"])
+        _queue(store, declaration, functools.partial(desk.update, declaration["id"], status=FilingStatus.QUEUED),
+               f"overdue declaration D{declaration['id']} approved")
     print(f"D{declaration['id']} {declaration['customer_name']}: {declaration['kind']} declaration approved; it goes "
           f"to the insurer with the next cycle (deadline {declaration['deadline']})")
     return 0
